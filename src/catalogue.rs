@@ -1,0 +1,492 @@
+//! Clause catalogues: the standards' clause trees and required documented
+//! information, built-in (embedded YAML files under `catalogues/`) or
+//! supplied by the user in the same format.
+
+use crate::diagnostics::{did_you_mean, slash_path, Code, Diagnostic};
+use std::collections::HashMap;
+use std::path::Path;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// The built-in catalogues, in the order `smsdoc clauses` lists them.
+pub const BUILTIN: [(&str, &str); 3] = [
+    (
+        "iso-iec-20000-1-2018.yaml",
+        include_str!("../catalogues/iso-iec-20000-1-2018.yaml"),
+    ),
+    (
+        "iso-iec-27001-2022.yaml",
+        include_str!("../catalogues/iso-iec-27001-2022.yaml"),
+    ),
+    ("iso-9001-2015.yaml", include_str!("../catalogues/iso-9001-2015.yaml")),
+];
+
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub number: String,
+    pub title: String,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    /// 0 for top-level clauses.
+    pub depth: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequiredDoc {
+    pub key: String,
+    pub label: String,
+    pub clauses: Vec<String>,
+    /// `explicit` (the standard requires it) or `implied` (auditors expect it).
+    pub basis: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    /// e.g. `iso20000-1:2018`; the prefix of qualified clause tags.
+    pub id: String,
+    pub title: String,
+    pub name: String,
+    /// In document order: parents before children.
+    pub clauses: Vec<Clause>,
+    pub required: Vec<RequiredDoc>,
+    index: HashMap<String, usize>,
+}
+
+impl Catalogue {
+    pub fn get(&self, number: &str) -> Option<usize> {
+        self.index.get(number).copied()
+    }
+
+    /// URL-safe form of the id, e.g. `iso27001-2022`.
+    pub fn slug(&self) -> String {
+        self.id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+            .collect()
+    }
+
+    /// Index of every clause and its descendants, parent first.
+    pub fn subtree(&self, clause: usize) -> Vec<usize> {
+        let mut out = vec![clause];
+        let mut i = 0;
+        while i < out.len() {
+            out.extend(self.clauses[out[i]].children.iter().copied());
+            i += 1;
+        }
+        out
+    }
+
+    pub fn required_key(&self, key: &str) -> Option<&RequiredDoc> {
+        self.required.iter().find(|r| r.key == key)
+    }
+
+    /// Parses a catalogue file. `origin` names it in diagnostics.
+    pub fn parse(text: &str, origin: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
+        let file = origin.to_path_buf();
+        let err = |line: usize, msg: String, help: &str| {
+            Diagnostic::error(Code::Config, msg)
+                .at(file.clone(), line, if line > 0 { 1 } else { 0 })
+                .help(help.to_string())
+        };
+        let line_of = |needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .map(|i| i + 1)
+                .unwrap_or(0)
+        };
+        let docs = YamlLoader::load_from_str(text).map_err(|e| {
+            vec![Diagnostic::error(Code::Config, format!("catalogue is not valid YAML: {}", e.info()))
+                .at(file.clone(), e.marker().line(), e.marker().col() + 1)
+                .help("the catalogue format is described in the README (standard, clauses, required_documents)")]
+        })?;
+        let doc = docs.first().cloned().unwrap_or(Yaml::Null);
+        let std = &doc["standard"];
+        let s = |y: &Yaml| y.as_str().map(str::to_string);
+        let Some(id) = s(&std["id"]) else {
+            return Err(vec![err(
+                line_of("standard"),
+                "catalogue has no `standard.id`".into(),
+                "add `standard: {id: my-framework:2026, title: \"My framework\"}`",
+            )]);
+        };
+        let title = s(&std["title"]).unwrap_or_else(|| id.clone());
+        let name = s(&std["name"]).unwrap_or_default();
+        let mut cat = Catalogue {
+            id,
+            title,
+            name,
+            clauses: Vec::new(),
+            required: Vec::new(),
+            index: HashMap::new(),
+        };
+        let mut diags = Vec::new();
+        let mut pending_parents: Vec<(usize, String)> = Vec::new();
+        for (section, prefix) in [("clauses", ""), ("annex_a", "A.")] {
+            let Some(list) = doc[section].as_vec() else {
+                if section == "clauses" {
+                    diags.push(err(
+                        0,
+                        "catalogue has no `clauses` list".into(),
+                        "add `clauses:` with entries `{number: \"1\", title: \"…\", parent: …}`",
+                    ));
+                }
+                continue;
+            };
+            for entry in list {
+                let number = match &entry["number"] {
+                    Yaml::String(n) => n.clone(),
+                    Yaml::Integer(n) => n.to_string(),
+                    Yaml::Real(n) => n.clone(),
+                    _ => {
+                        diags.push(err(
+                            0,
+                            format!("a `{section}` entry has no `number`"),
+                            "every entry needs number and title",
+                        ));
+                        continue;
+                    }
+                };
+                let number = format!("{prefix}{number}");
+                let title = s(&entry["title"]).unwrap_or_default();
+                if title.is_empty() {
+                    diags.push(err(
+                        line_of(&number),
+                        format!("clause {number} has no title"),
+                        "every entry needs number and title",
+                    ));
+                }
+                if cat.index.contains_key(&number) {
+                    diags.push(err(
+                        line_of(&number),
+                        format!("clause {number} is listed twice"),
+                        "clause numbers must be unique",
+                    ));
+                    continue;
+                }
+                let i = cat.clauses.len();
+                cat.index.insert(number.clone(), i);
+                if let Some(p) = s(&entry["parent"]) {
+                    pending_parents.push((i, format!("{prefix}{p}")));
+                }
+                cat.clauses.push(Clause {
+                    number,
+                    title,
+                    parent: None,
+                    children: Vec::new(),
+                    depth: 0,
+                });
+            }
+        }
+        for (child, parent) in pending_parents {
+            match cat.index.get(&parent) {
+                Some(&p) if p < child => {
+                    cat.clauses[child].parent = Some(p);
+                    cat.clauses[p].children.push(child);
+                }
+                _ => {
+                    let number = cat.clauses[child].number.clone();
+                    diags.push(err(
+                        line_of(&number),
+                        format!("clause {number} names parent {parent}, which is not listed before it"),
+                        "list every parent clause before its children",
+                    ));
+                }
+            }
+        }
+        for i in 0..cat.clauses.len() {
+            cat.clauses[i].depth = cat.clauses[i].parent.map_or(0, |p| cat.clauses[p].depth + 1);
+        }
+        if let Some(list) = doc["required_documents"].as_vec() {
+            for entry in list {
+                let Some(key) = s(&entry["key"]) else {
+                    diags.push(err(0, "a required_documents entry has no `key`".into(), "every entry needs key and label"));
+                    continue;
+                };
+                if cat.required.iter().any(|r| r.key == key) {
+                    diags.push(err(line_of(&key), format!("required document key `{key}` is listed twice"), "keys must be unique"));
+                }
+                let clauses: Vec<String> = entry["clauses"]
+                    .as_vec()
+                    .map(|v| v.iter().filter_map(|c| s(c)).collect())
+                    .unwrap_or_default();
+                for c in &clauses {
+                    if !cat.index.contains_key(c) {
+                        diags.push(err(
+                            line_of(&key),
+                            format!("required document `{key}` cites clause {c}, which is not in the catalogue"),
+                            "cite only clause numbers listed under `clauses`",
+                        ));
+                    }
+                }
+                cat.required.push(RequiredDoc {
+                    label: s(&entry["label"]).unwrap_or_else(|| key.clone()),
+                    basis: s(&entry["basis"]).unwrap_or_else(|| "explicit".into()),
+                    key,
+                    clauses,
+                });
+            }
+        }
+        if diags.is_empty() {
+            Ok(cat)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+/// Where a clause tag points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClauseRef {
+    pub catalogue: usize,
+    pub clause: usize,
+}
+
+pub enum TagResolution {
+    Found(ClauseRef),
+    /// Deeper than the catalogue: counts for the nearest catalogued parent.
+    TooDeep(ClauseRef),
+    Unknown { suggestion: Option<String> },
+    UnknownStandard { standard: String, suggestion: Option<String> },
+}
+
+/// The catalogues in force for a handbook; the first is the default for
+/// bare clause tags.
+#[derive(Debug, Clone)]
+pub struct Catalogues {
+    pub list: Vec<Catalogue>,
+}
+
+impl Catalogues {
+    /// The built-in catalogue with this id.
+    pub fn builtin(id: &str) -> Option<Catalogue> {
+        BUILTIN.iter().find_map(|(name, text)| {
+            let cat = Catalogue::parse(text, Path::new(name)).ok()?;
+            (cat.id == id).then_some(cat)
+        })
+    }
+
+    pub fn builtin_ids() -> Vec<String> {
+        BUILTIN
+            .iter()
+            .filter_map(|(name, text)| Catalogue::parse(text, Path::new(name)).ok())
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// Loads the standards named in the config plus the user's catalogue
+    /// files (which are always in force).
+    pub fn load(config: &crate::config::Config) -> Result<Catalogues, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let mut custom = Vec::new();
+        for path in &config.catalogues {
+            let rel = config.rel(path).to_path_buf();
+            match std::fs::read_to_string(path) {
+                Ok(text) => match Catalogue::parse(&text, &rel) {
+                    Ok(c) => custom.push(c),
+                    Err(d) => diags.extend(d),
+                },
+                Err(e) => diags.push(
+                    Diagnostic::error(Code::Config, format!("cannot read catalogue {}: {e}", slash_path(&rel)))
+                        .in_file(crate::config::CONFIG_FILE)
+                        .help("check the path in `catalogues`; it is relative to the handbook root"),
+                ),
+            }
+        }
+        let mut list: Vec<Catalogue> = Vec::new();
+        for id in &config.standards {
+            if list.iter().any(|c| &c.id == id) {
+                continue;
+            }
+            if let Some(pos) = custom.iter().position(|c| &c.id == id) {
+                list.push(custom.remove(pos));
+            } else if let Some(c) = Catalogues::builtin(id) {
+                list.push(c);
+            } else {
+                let ids = Catalogues::builtin_ids();
+                let hint = match did_you_mean(id, ids.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`? Built-in: {}", ids.join(", ")),
+                    None => format!("built-in standards: {}; or add a file to `catalogues`", ids.join(", ")),
+                };
+                diags.push(
+                    Diagnostic::error(Code::Config, format!("unknown standard `{id}` in `standards`"))
+                        .in_file(crate::config::CONFIG_FILE)
+                        .help(hint),
+                );
+            }
+        }
+        for c in custom {
+            if !list.iter().any(|l| l.id == c.id) {
+                list.push(c);
+            }
+        }
+        if diags.is_empty() {
+            Ok(Catalogues { list })
+        } else {
+            Err(diags)
+        }
+    }
+
+    pub fn default_catalogue(&self) -> &Catalogue {
+        &self.list[0]
+    }
+
+    pub fn clause(&self, r: ClauseRef) -> &Clause {
+        &self.list[r.catalogue].clauses[r.clause]
+    }
+
+    /// Resolves a clause tag: bare (`8.6.1`, default standard) or qualified
+    /// (`iso27001:2022:A.5.1`).
+    pub fn resolve(&self, tag: &str) -> TagResolution {
+        let tag = tag.trim();
+        let (cat_idx, number) = match self
+            .list
+            .iter()
+            .enumerate()
+            .find_map(|(i, c)| tag.strip_prefix(c.id.as_str()).and_then(|r| r.strip_prefix(':')).map(|n| (i, n)))
+        {
+            Some(found) => found,
+            None => {
+                // A qualified tag for a standard that is not in force?
+                if let Some((std, _)) = tag.rsplit_once(':') {
+                    let ids: Vec<&str> = self.list.iter().map(|c| c.id.as_str()).collect();
+                    return TagResolution::UnknownStandard {
+                        standard: std.to_string(),
+                        suggestion: did_you_mean(std, ids),
+                    };
+                }
+                (0, tag)
+            }
+        };
+        let cat = &self.list[cat_idx];
+        if let Some(i) = cat.get(number) {
+            return TagResolution::Found(ClauseRef { catalogue: cat_idx, clause: i });
+        }
+        // Deeper than the catalogue: walk up the dotted number.
+        let mut n = number;
+        while let Some((parent, last)) = n.rsplit_once('.') {
+            if last.is_empty() || !last.chars().all(|c| c.is_ascii_alphanumeric()) {
+                break;
+            }
+            if let Some(i) = cat.get(parent) {
+                // Only a real extension of a leaf-ish path counts as "too
+                // deep"; `8.99` under `8` is simply unknown.
+                if cat.clauses[i].children.is_empty() {
+                    return TagResolution::TooDeep(ClauseRef { catalogue: cat_idx, clause: i });
+                }
+                break;
+            }
+            n = parent;
+        }
+        TagResolution::Unknown {
+            suggestion: nearest_number(number, cat),
+        }
+    }
+}
+
+fn nearest_number(number: &str, cat: &Catalogue) -> Option<String> {
+    // Prefer a clause that differs by one character (typos such as 8.6.l or
+    // 8.61) and fall back to string similarity.
+    let best = cat
+        .clauses
+        .iter()
+        .map(|c| (strsim::levenshtein(number, &c.number), c))
+        .min_by_key(|(d, c)| (*d, c.number.len()))?;
+    if best.0 <= 1 || (best.0 <= 2 && number.len() > 4) {
+        Some(format!("{} ({})", best.1.number, best.1.title))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_builtin() -> Vec<Catalogue> {
+        BUILTIN
+            .iter()
+            .map(|(n, t)| match Catalogue::parse(t, Path::new(n)) {
+                Ok(c) => c,
+                Err(d) => panic!("{n}: {d:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn builtin_catalogues_are_consistent() {
+        for cat in all_builtin() {
+            assert!(!cat.clauses.is_empty(), "{}", cat.id);
+            for c in &cat.clauses {
+                if let Some(p) = c.parent {
+                    let parent = &cat.clauses[p].number;
+                    assert!(
+                        c.number.starts_with(&format!("{parent}.")),
+                        "{}: {} is not under {}",
+                        cat.id,
+                        c.number,
+                        parent
+                    );
+                } else {
+                    assert!(!c.number.contains('.') || c.number.starts_with("A.") && c.number.matches('.').count() == 1, "{} top-level {}", cat.id, c.number);
+                }
+            }
+            let mut keys: Vec<&str> = cat.required.iter().map(|r| r.key.as_str()).collect();
+            let n = keys.len();
+            keys.sort();
+            keys.dedup();
+            assert_eq!(keys.len(), n, "{} has duplicate required keys", cat.id);
+            for r in &cat.required {
+                assert!(!r.clauses.is_empty(), "{} {} cites no clause", cat.id, r.key);
+                assert!(matches!(r.basis.as_str(), "explicit" | "implied"), "{}", r.key);
+            }
+        }
+    }
+
+    #[test]
+    fn builtin_catalogues_have_the_expected_shape() {
+        let cats = all_builtin();
+        let by_id = |id: &str| cats.iter().find(|c| c.id == id).unwrap();
+        let iso20k = by_id("iso20000-1:2018");
+        assert_eq!(iso20k.clauses.len(), 77);
+        assert_eq!(iso20k.required.len(), 55);
+        assert_eq!(iso20k.clauses[iso20k.get("8.6.1").unwrap()].title, "Incident management");
+        let iso27k = by_id("iso27001:2022");
+        let annex: Vec<_> = iso27k.clauses.iter().filter(|c| c.number.starts_with("A.") && c.depth == 1).collect();
+        assert_eq!(annex.len(), 93);
+        assert!(iso27k.get("A.5.1").is_some());
+        assert!(iso27k.get("5.1").is_some());
+        let iso9k = by_id("iso9001:2015");
+        assert!(iso9k.get("8.5.1").is_some());
+    }
+
+    #[test]
+    fn tags_resolve_bare_qualified_and_too_deep() {
+        let cats = Catalogues {
+            list: vec![
+                Catalogues::builtin("iso20000-1:2018").unwrap(),
+                Catalogues::builtin("iso27001:2022").unwrap(),
+            ],
+        };
+        assert!(matches!(cats.resolve("8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
+        assert!(matches!(cats.resolve("iso20000-1:2018:8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
+        assert!(matches!(cats.resolve("iso27001:2022:A.5.1"), TagResolution::Found(r) if r.catalogue == 1));
+        match cats.resolve("8.6.1.2") {
+            TagResolution::TooDeep(r) => assert_eq!(cats.clause(r).number, "8.6.1"),
+            _ => panic!("expected too deep"),
+        }
+        match cats.resolve("8.6.9") {
+            TagResolution::Unknown { suggestion } => assert!(suggestion.unwrap().starts_with("8.6.")),
+            _ => panic!("expected unknown"),
+        }
+        assert!(matches!(cats.resolve("iso9001:2015:8.5"), TagResolution::UnknownStandard { .. }));
+    }
+
+    #[test]
+    fn custom_catalogue_errors_are_clear() {
+        let bad = "standard: {id: acme:1}\nclauses:\n  - {number: \"1\", title: A}\n  - {number: \"1.1\", title: B, parent: \"2\"}\nrequired_documents:\n  - {key: k, label: K, clauses: [\"9\"]}\n";
+        let e = Catalogue::parse(bad, Path::new("acme.yaml")).unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].message.contains("parent 2"));
+        assert_eq!(e[0].line, 4);
+        assert!(e[1].message.contains("clause 9"));
+    }
+}

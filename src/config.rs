@@ -1,0 +1,432 @@
+//! `smsdoc.toml`: the handbook's configuration, its defaults and its errors.
+
+use crate::diagnostics::{did_you_mean, Code, Diagnostic, LineIndex};
+use crate::reviews::Interval;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub const CONFIG_FILE: &str = "smsdoc.toml";
+
+/// What `fail_on` may name.
+const FAIL_ON: [&str; 2] = ["error", "warning"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<Spanned<String>>,
+    #[serde(default = "default_base_url")]
+    base_url: String,
+    #[serde(default = "default_content_dir")]
+    content_dir: PathBuf,
+    #[serde(default = "default_output_dir")]
+    output_dir: PathBuf,
+    #[serde(default = "default_theme")]
+    theme: String,
+    #[serde(default = "default_standards")]
+    standards: Spanned<Vec<String>>,
+    #[serde(default)]
+    catalogues: Vec<Spanned<PathBuf>>,
+    #[serde(default = "default_language")]
+    language: String,
+    #[serde(default)]
+    review: RawReview,
+    #[serde(default)]
+    check: RawCheck,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    #[serde(default = "default_interval")]
+    default_interval: Spanned<String>,
+    #[serde(default = "default_due_soon")]
+    due_soon: Spanned<String>,
+}
+
+impl Default for RawReview {
+    fn default() -> Self {
+        RawReview {
+            default_interval: default_interval(),
+            due_soon: default_due_soon(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    #[serde(default = "default_fail_on")]
+    fail_on: Vec<Spanned<String>>,
+    #[serde(default = "default_require_clauses")]
+    require_clauses: Vec<Spanned<String>>,
+}
+
+impl Default for RawCheck {
+    fn default() -> Self {
+        RawCheck {
+            fail_on: default_fail_on(),
+            require_clauses: default_require_clauses(),
+        }
+    }
+}
+
+fn default_base_url() -> String {
+    "/".into()
+}
+fn default_content_dir() -> PathBuf {
+    "docs".into()
+}
+fn default_output_dir() -> PathBuf {
+    "public".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_standards() -> Spanned<Vec<String>> {
+    Spanned::new(0..0, vec!["iso20000-1:2018".into()])
+}
+fn default_language() -> String {
+    "en".into()
+}
+fn default_interval() -> Spanned<String> {
+    Spanned::new(0..0, "12 months".into())
+}
+fn default_due_soon() -> Spanned<String> {
+    Spanned::new(0..0, "30 days".into())
+}
+fn default_fail_on() -> Vec<Spanned<String>> {
+    vec![Spanned::new(0..0, "error".into())]
+}
+fn default_require_clauses() -> Vec<Spanned<String>> {
+    ["policy", "procedure", "plan", "process"]
+        .into_iter()
+        .map(|s| Spanned::new(0..0, s.to_string()))
+        .collect()
+}
+
+/// The validated configuration. Paths are absolute (resolved against the
+/// root) so the rest of the program never has to think about the working
+/// directory.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub title: String,
+    /// Always ends with `/`.
+    pub base_url: String,
+    pub content_dir: PathBuf,
+    pub output_dir: PathBuf,
+    pub theme: String,
+    pub standards: Vec<String>,
+    pub catalogues: Vec<PathBuf>,
+    pub language: String,
+    pub default_interval: Interval,
+    pub due_soon: Interval,
+    pub fail_on_warnings: bool,
+    pub require_clauses: Vec<String>,
+}
+
+impl Config {
+    /// A config for tests and `init`: defaults with the given title.
+    pub fn with_defaults(root: &Path, title: &str) -> Config {
+        let raw: RawConfig = toml::from_str(&format!("title = {title:?}"))
+            .unwrap_or_else(|_| unreachable!("default config parses"));
+        match validate(raw, root, "") {
+            Ok(c) => c,
+            Err(_) => unreachable!("default config is valid"),
+        }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+
+    /// Path of `p` relative to the root, for messages.
+    pub fn rel<'a>(&self, p: &'a Path) -> &'a Path {
+        p.strip_prefix(&self.root).unwrap_or(p)
+    }
+
+    pub fn set_base_url(&mut self, url: &str) {
+        self.base_url = normalise_base_url(url);
+    }
+}
+
+fn normalise_base_url(url: &str) -> String {
+    let url = url.trim();
+    if url.is_empty() {
+        return "/".into();
+    }
+    if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    }
+}
+
+/// Finds the handbook root: `start` itself or the nearest ancestor holding
+/// `smsdoc.toml`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Loads and validates `root/smsdoc.toml`. Every problem becomes a `config`
+/// diagnostic with the line and column of the offending key.
+pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+    let path = root.join(CONFIG_FILE);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                return Err(vec![Diagnostic::error(Code::Config, "smsdoc.toml is not valid UTF-8")
+                    .in_file(CONFIG_FILE)
+                    .help("save the file as UTF-8")])
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(vec![Diagnostic::error(
+                Code::Config,
+                format!("no {CONFIG_FILE} found in {}", root.display()),
+            )
+            .help("run `smsdoc init` to create a starter handbook, or pass --root DIR")])
+        }
+        Err(e) => {
+            return Err(vec![Diagnostic::error(
+                Code::Config,
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .in_file(CONFIG_FILE)])
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return Err(vec![toml_error(text, &e)]),
+    };
+    validate(raw, root, text)
+}
+
+fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
+    let (line, col) = match e.span() {
+        Some(span) => LineIndex::new(text).line_col(text, span.start),
+        None => (0, 0),
+    };
+    let message = e.message().trim().to_string();
+    let mut d = Diagnostic::error(Code::Config, format!("invalid smsdoc.toml: {message}"))
+        .at(CONFIG_FILE, line, col);
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or("");
+        let known = [
+            "title",
+            "base_url",
+            "content_dir",
+            "output_dir",
+            "theme",
+            "standards",
+            "catalogues",
+            "language",
+            "review",
+            "check",
+            "default_interval",
+            "due_soon",
+            "fail_on",
+            "require_clauses",
+        ];
+        d = d.help(match did_you_mean(key, known) {
+            Some(s) => format!("did you mean `{s}`? See the README for every key"),
+            None => "remove the key; the README lists every key smsdoc.toml accepts".into(),
+        });
+    } else {
+        d = d.help("see the README for the keys smsdoc.toml accepts and their types");
+    }
+    d
+}
+
+fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let index = LineIndex::new(text);
+    let at = |span: std::ops::Range<usize>, d: Diagnostic| {
+        let (l, c) = if span.is_empty() && span.start == 0 {
+            (0, 0)
+        } else {
+            index.line_col(text, span.start)
+        };
+        d.at(CONFIG_FILE, l, c)
+    };
+    let mut diags = Vec::new();
+
+    let title = match raw.title {
+        Some(t) if !t.get_ref().trim().is_empty() => t.into_inner(),
+        Some(t) => {
+            diags.push(at(
+                t.span(),
+                Diagnostic::error(Code::Config, "`title` is empty")
+                    .help("give the handbook a title, e.g. title = \"Acme IT — SMS Handbook\""),
+            ));
+            String::new()
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(Code::Config, "`title` is missing from smsdoc.toml")
+                    .at(CONFIG_FILE, 1, 1)
+                    .help("add a line like: title = \"Acme IT — SMS Handbook\""),
+            );
+            String::new()
+        }
+    };
+
+    let mut interval = |s: &Spanned<String>, key: &str| match Interval::parse(s.get_ref()) {
+        Ok(i) => i,
+        Err(e) => {
+            diags.push(at(
+                s.span(),
+                Diagnostic::error(Code::Config, format!("`{key}`: {e}"))
+                    .help("write a duration like \"12 months\", \"1 year\", \"6 weeks\" or \"90 days\""),
+            ));
+            Interval::Months(12)
+        }
+    };
+    let default_interval = interval(&raw.review.default_interval, "review.default_interval");
+    let due_soon = interval(&raw.review.due_soon, "review.due_soon");
+
+    let mut fail_on_warnings = false;
+    for f in &raw.check.fail_on {
+        match f.get_ref().as_str() {
+            "error" => {}
+            "warning" => fail_on_warnings = true,
+            other => diags.push(at(
+                f.span(),
+                Diagnostic::error(Code::Config, format!("`check.fail_on`: unknown severity `{other}`"))
+                    .help(format!("use one of: {}", FAIL_ON.join(", "))),
+            )),
+        }
+    }
+    let mut require_clauses = Vec::new();
+    for t in &raw.check.require_clauses {
+        if crate::content::DocType::parse(t.get_ref()).is_none() {
+            diags.push(at(
+                t.span(),
+                Diagnostic::error(
+                    Code::Config,
+                    format!("`check.require_clauses`: unknown document type `{}`", t.get_ref()),
+                )
+                .help(format!("use document types: {}", crate::content::DocType::NAMES.join(", "))),
+            ));
+        } else {
+            require_clauses.push(t.get_ref().clone());
+        }
+    }
+    if raw.standards.get_ref().is_empty() {
+        diags.push(at(
+            raw.standards.span(),
+            Diagnostic::error(Code::Config, "`standards` is empty")
+                .help("name at least one standard, e.g. standards = [\"iso20000-1:2018\"]"),
+        ));
+    }
+    // Standards are checked against the catalogues later (the catalogue
+    // module knows which exist); the span is kept for that message.
+    let content_dir = root.join(&raw.content_dir);
+    let output_dir = root.join(&raw.output_dir);
+    if let Err(d) = check_output_dir(root, &content_dir, &output_dir) {
+        diags.push(d);
+    }
+    let catalogues = raw
+        .catalogues
+        .iter()
+        .map(|c| root.join(c.get_ref()))
+        .collect();
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Config {
+        root: root.to_path_buf(),
+        title,
+        base_url: normalise_base_url(&raw.base_url),
+        content_dir,
+        output_dir,
+        theme: raw.theme,
+        standards: raw.standards.into_inner(),
+        catalogues,
+        language: raw.language,
+        default_interval,
+        due_soon,
+        fail_on_warnings,
+        require_clauses,
+    })
+}
+
+/// The output directory is replaced wholesale on every build, so it must
+/// never be the root, the content, or anything containing them.
+pub fn check_output_dir(root: &Path, content: &Path, out: &Path) -> Result<(), Diagnostic> {
+    let norm = |p: &Path| crate::content::normalise(p);
+    let (root, content, out) = (norm(root), norm(content), norm(out));
+    let bad = if out == root || root.starts_with(&out) {
+        Some("the handbook root")
+    } else if out == content || out.starts_with(&content) || content.starts_with(&out) {
+        Some("the content directory")
+    } else {
+        None
+    };
+    match bad {
+        Some(what) => Err(Diagnostic::error(
+            Code::Config,
+            format!(
+                "output directory {} overlaps {what}; building would delete your sources",
+                out.display()
+            ),
+        )
+        .in_file(CONFIG_FILE)
+        .help("set output_dir (or --out) to a separate folder such as \"public\"")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| vec![toml_error(text, &e)])?;
+        validate(raw, Path::new("/h"), text)
+    }
+
+    #[test]
+    fn defaults_fill_every_key_but_title() {
+        let c = parse("title = \"T\"").unwrap();
+        assert_eq!(c.base_url, "/");
+        assert_eq!(c.content_dir, Path::new("/h/docs"));
+        assert_eq!(c.output_dir, Path::new("/h/public"));
+        assert_eq!(c.standards, vec!["iso20000-1:2018"]);
+        assert_eq!(c.default_interval, Interval::Months(12));
+        assert_eq!(c.due_soon, Interval::Days(30));
+        assert!(!c.fail_on_warnings);
+        assert_eq!(c.require_clauses.len(), 4);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let e = parse("title = \"T\"\n\n[review]\ndue_son = \"3 days\"\n").unwrap_err();
+        assert_eq!(e[0].code, Code::Config);
+        assert_eq!((e[0].line, e[0].column), (4, 1));
+        assert!(e[0].message.contains("due_son"), "{}", e[0].message);
+        assert!(e[0].help.as_deref().unwrap().contains("due_soon"));
+    }
+
+    #[test]
+    fn wrong_type_and_bad_interval_are_located() {
+        let e = parse("title = 3\n").unwrap_err();
+        assert_eq!(e[0].line, 1);
+        let e = parse("title = \"T\"\n[review]\ndefault_interval = \"twelve\"\n").unwrap_err();
+        assert_eq!(e[0].line, 3);
+        assert!(e[0].message.contains("review.default_interval"));
+    }
+
+    #[test]
+    fn output_inside_content_is_refused() {
+        let e = parse("title = \"T\"\noutput_dir = \"docs/out\"\n").unwrap_err();
+        assert!(e[0].message.contains("content directory"));
+        let e = parse("title = \"T\"\noutput_dir = \".\"\n").unwrap_err();
+        assert!(e[0].message.contains("root"));
+    }
+}

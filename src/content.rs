@@ -1,0 +1,775 @@
+//! Content loading: walking the content directory, reading each document's
+//! front matter into a typed `Document`, and validating every field with a
+//! diagnostic that points at the offending line.
+
+use crate::catalogue::{Catalogues, ClauseRef, TagResolution};
+use crate::config::Config;
+use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::frontmatter::{self, Node, Pos, Value};
+use crate::reviews::{parse_date, Interval};
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::{Component, Path, PathBuf};
+
+/// Files larger than this are refused rather than read: nothing in an SMS
+/// handbook is legitimately this big, and it keeps memory bounded.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocType {
+    Policy,
+    Procedure,
+    Plan,
+    Process,
+    Record,
+    Service,
+    Agreement,
+    Report,
+    Form,
+    Other,
+}
+
+impl DocType {
+    pub const ALL: [DocType; 10] = [
+        DocType::Policy,
+        DocType::Procedure,
+        DocType::Plan,
+        DocType::Process,
+        DocType::Record,
+        DocType::Service,
+        DocType::Agreement,
+        DocType::Report,
+        DocType::Form,
+        DocType::Other,
+    ];
+    pub const NAMES: [&'static str; 10] = [
+        "policy",
+        "procedure",
+        "plan",
+        "process",
+        "record",
+        "service",
+        "agreement",
+        "report",
+        "form",
+        "other",
+    ];
+    pub fn parse(s: &str) -> Option<DocType> {
+        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
+    }
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+    pub fn plural_label(self) -> &'static str {
+        match self {
+            DocType::Policy => "Policies",
+            DocType::Procedure => "Procedures",
+            DocType::Plan => "Plans",
+            DocType::Process => "Processes",
+            DocType::Record => "Records",
+            DocType::Service => "Services",
+            DocType::Agreement => "Agreements",
+            DocType::Report => "Reports",
+            DocType::Form => "Forms",
+            DocType::Other => "Other",
+        }
+    }
+    /// Types whose owner and review date are mandatory.
+    pub fn is_governing(self) -> bool {
+        matches!(self, DocType::Policy | DocType::Procedure | DocType::Plan | DocType::Process)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Approved,
+    Retired,
+}
+
+impl Status {
+    pub const NAMES: [&'static str; 3] = ["draft", "approved", "retired"];
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "approved" => Some(Status::Approved),
+            "retired" => Some(Status::Retired),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidentiality {
+    Public,
+    Internal,
+    Confidential,
+}
+
+impl Confidentiality {
+    pub const NAMES: [&'static str; 3] = ["public", "internal", "confidential"];
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "internal" => Some(Self::Internal),
+            "confidential" => Some(Self::Confidential),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// A value from front matter with the position it was written at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClauseTag {
+    pub tag: String,
+    pub pos: Pos,
+    /// `None` when the tag matched no catalogue (an error was reported).
+    pub clause: Option<ClauseRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Absolute path of the source file.
+    pub source: PathBuf,
+    /// Path relative to the root, for diagnostics (`docs/x.md`).
+    pub file: PathBuf,
+    /// Path relative to the content directory.
+    pub rel: PathBuf,
+    /// Output path relative to the site root, ending in `/` (`procedures/x/`).
+    pub url: String,
+    pub id: String,
+    pub id_pos: Pos,
+    pub title: String,
+    pub doc_type: DocType,
+    pub owner: Option<String>,
+    pub status: Status,
+    pub version: Option<String>,
+    pub clauses: Vec<ClauseTag>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<Date>,
+    pub last_reviewed: Option<Date>,
+    pub review_interval: Option<Interval>,
+    pub next_review: Option<Date>,
+    /// Where the review date comes from (next_review or last_reviewed),
+    /// for review diagnostics; the id's position when there is none.
+    pub review_pos: Pos,
+    pub provides: Vec<Located<String>>,
+    pub related: Vec<Located<String>>,
+    pub supersedes: Option<Located<String>>,
+    pub tags: Vec<String>,
+    pub confidentiality: Confidentiality,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The whole file text (BOM removed); kept for link positions.
+    pub text: String,
+    pub body_offset: usize,
+}
+
+impl Document {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+    pub fn clause_refs(&self) -> impl Iterator<Item = ClauseRef> + '_ {
+        self.clauses.iter().filter_map(|c| c.clause)
+    }
+}
+
+/// A non-Markdown file under the content directory, copied verbatim.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub source: PathBuf,
+    /// Relative to the content directory; also its output path.
+    pub rel: PathBuf,
+}
+
+#[derive(Debug, Default)]
+pub struct Content {
+    pub docs: Vec<Document>,
+    pub assets: Vec<Asset>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Names editors and tools leave beside real files: swap, backup and temp
+/// files. They are never content and never trigger a rebuild.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.starts_with('~')
+        || name.ends_with('~')
+        || name == "4913"
+        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".crdownload", ".part"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
+/// Lexical normalisation (`a/./b/../c` → `a/c`) without touching the disk.
+pub fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// URL path of a document from its path under the content directory:
+/// `procedures/Incident Management.md` → `procedures/incident-management/`.
+pub fn doc_url(rel: &Path) -> String {
+    let mut url = String::new();
+    let stem = rel.with_extension("");
+    for c in stem.components() {
+        if let Component::Normal(s) = c {
+            url.push_str(&slug_segment(&s.to_string_lossy()));
+            url.push('/');
+        }
+    }
+    url
+}
+
+fn slug_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars().flat_map(char::to_lowercase) {
+        if ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.') {
+            out.push(ch);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let t = out.trim_matches('-');
+    if t.is_empty() {
+        "-".into()
+    } else {
+        t.to_string()
+    }
+}
+
+/// The files under the content directory, split into Markdown documents and
+/// assets, in a stable order.
+pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) {
+    let mut md = Vec::new();
+    let mut assets = Vec::new();
+    let mut diags = Vec::new();
+    let content = &config.content_dir;
+    if !content.is_dir() {
+        diags.push(
+            Diagnostic::error(
+                Code::Io,
+                format!("content directory {} does not exist", config.rel(content).display()),
+            )
+            .in_file(crate::config::CONFIG_FILE)
+            .help("create it, or set content_dir in smsdoc.toml to the folder holding your Markdown documents"),
+        );
+        return (md, assets, diags);
+    }
+    let root_canon = config.root.canonicalize().unwrap_or_else(|_| config.root.clone());
+    let out = normalise(&config.output_dir);
+    let walker = walkdir::WalkDir::new(content)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || (!is_ignored_name(&name) && normalise(e.path()) != out)
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| config.rel(p).to_path_buf());
+                let msg = if e.loop_ancestor().is_some() {
+                    "symbolic link loop; the link is skipped".to_string()
+                } else {
+                    format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string()))
+                };
+                let mut d = Diagnostic::warning(Code::Io, msg)
+                    .help("remove the link or point it at a folder that does not contain it");
+                if let Some(p) = path {
+                    d = d.in_file(p);
+                }
+                diags.push(d);
+                continue;
+            }
+        };
+        if entry.path_is_symlink() {
+            let inside = entry
+                .path()
+                .canonicalize()
+                .map(|c| c.starts_with(&root_canon))
+                .unwrap_or(false);
+            if !inside {
+                diags.push(
+                    Diagnostic::warning(Code::Io, "symbolic link points outside the handbook; skipped")
+                        .in_file(config.rel(entry.path()))
+                        .help("smsdoc follows links only within the handbook root, so a build never publishes files from elsewhere"),
+                );
+                continue;
+            }
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        let rel = path.strip_prefix(content).unwrap_or(&path).to_path_buf();
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+            md.push(path);
+        } else {
+            assets.push(Asset { source: path, rel });
+        }
+    }
+    (md, assets, diags)
+}
+
+/// Walks the content directory and loads every document, in parallel.
+pub fn load(config: &Config, cats: &Catalogues) -> Content {
+    let (files, assets, mut diags) = discover(config);
+    let results: Vec<(Option<Document>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|path| load_document(config, cats, path))
+        .collect();
+    let mut docs = Vec::with_capacity(results.len());
+    for (doc, d) in results {
+        diags.extend(d);
+        docs.extend(doc);
+    }
+    Content { docs, assets, diags }
+}
+
+/// Reads and validates one document. `None` when it cannot be used at all
+/// (unreadable, no front matter, no id); the reasons are in the diagnostics.
+pub fn load_document(config: &Config, cats: &Catalogues, path: &Path) -> (Option<Document>, Vec<Diagnostic>) {
+    let file = config.rel(path).to_path_buf();
+    let rel = path.strip_prefix(&config.content_dir).unwrap_or(path).to_path_buf();
+    let text = match read_text(path, &file) {
+        Ok(t) => t,
+        Err(d) => return (None, vec![d]),
+    };
+    parse_document(config, cats, path.to_path_buf(), file, rel, text)
+}
+
+/// Reads a file as UTF-8 text; size, encoding and I/O problems become `io`
+/// diagnostics.
+pub fn read_text(path: &Path, file: &Path) -> Result<String, Diagnostic> {
+    let io_err = |msg: String, help: &str| Diagnostic::error(Code::Io, msg).in_file(file).help(help.to_string());
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return Err(io_err(
+                format!("file is {} MiB; the limit is {} MiB", m.len() >> 20, MAX_FILE_BYTES >> 20),
+                "split the document, or move large data into an asset file",
+            ))
+        }
+        Ok(_) => {}
+        Err(e) => return Err(io_err(format!("cannot read: {e}"), "check the file's permissions")),
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_err(format!("cannot read: {e}"), "check the file's permissions"))?;
+    match String::from_utf8(bytes) {
+        Ok(mut t) => {
+            if t.starts_with('\u{feff}') {
+                t.drain(..3);
+            }
+            Ok(t)
+        }
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            Err(Diagnostic::error(Code::Io, "file is not valid UTF-8 text")
+                .at(file, line, col)
+                .help("save the file with UTF-8 encoding (most editors: File › Save with Encoding › UTF-8)"))
+        }
+    }
+}
+
+/// Builds a `Document` from its text, validating every field.
+pub fn parse_document(
+    config: &Config,
+    cats: &Catalogues,
+    source: PathBuf,
+    file: PathBuf,
+    rel: PathBuf,
+    text: String,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let fm_err = |e: frontmatter::FmError| {
+        Diagnostic::error(Code::FrontMatter, e.message)
+            .at(file.clone(), e.pos.line, e.pos.column)
+            .help(e.help)
+    };
+    let split = match frontmatter::split(&text) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let d = Diagnostic::error(Code::FrontMatter, "document has no front matter")
+                .at(file.clone(), 1, 1)
+                .help("start the file with a `---` block holding at least id, title and type");
+            return (None, vec![d]);
+        }
+        Err(e) => return (None, vec![fm_err(e)]),
+    };
+    let body_offset = split.body_offset;
+    let root = match frontmatter::parse(&split) {
+        Ok(n) => n,
+        Err(e) => return (None, vec![fm_err(e)]),
+    };
+    let Value::Map(entries) = root.value else {
+        unreachable!("frontmatter::parse returns a mapping")
+    };
+    let end_pos = Pos { line: 1, column: 1 };
+
+    let mut f = Fields { file: &file, diags: &mut diags };
+    let get = |name: &str| entries.iter().find(|(k, _, _)| k == name).map(|(_, _, n)| n);
+
+    let id = match get("id") {
+        None => {
+            f.missing("id", end_pos, "add `id: PRO-001` (letters, a dash, then letters/digits)");
+            return (None, diags);
+        }
+        Some(n) => match n.as_text() {
+            Some(s) if valid_id(&s) => Located { value: s, pos: n.pos },
+            Some(s) => {
+                f.invalid(n.pos, format!("`id` `{s}` is not a valid document id"),
+                    "ids are uppercase letters, a dash, then uppercase letters, digits, dots or dashes, e.g. POL-001");
+                return (None, diags);
+            }
+            None => {
+                f.invalid(n.pos, format!("`id` must be text, found {}", n.kind()), "write e.g. `id: POL-001`");
+                return (None, diags);
+            }
+        },
+    };
+    let title = match get("title").map(|n| (n.as_text(), n)) {
+        Some((Some(t), _)) if !t.trim().is_empty() => t.trim().to_string(),
+        Some((_, n)) => {
+            f.invalid(n.pos, "`title` must be non-empty text".into(), "write e.g. `title: Incident management procedure`");
+            id.value.clone()
+        }
+        None => {
+            f.missing("title", id.pos, "add `title: …` with the document's name");
+            id.value.clone()
+        }
+    };
+    let doc_type = match get("type") {
+        None => {
+            f.missing("type", id.pos, &format!("add `type:` with one of {}", DocType::NAMES.join(", ")));
+            DocType::Other
+        }
+        Some(n) => f.one_of(n, "type", &DocType::NAMES, DocType::parse).unwrap_or(DocType::Other),
+    };
+    let status = get("status")
+        .and_then(|n| f.one_of(n, "status", &Status::NAMES, Status::parse))
+        .unwrap_or(Status::Draft);
+    let confidentiality = get("confidentiality")
+        .and_then(|n| f.one_of(n, "confidentiality", &Confidentiality::NAMES, Confidentiality::parse))
+        .unwrap_or(Confidentiality::Internal);
+    let owner = get("owner").and_then(|n| f.text(n, "owner"));
+    if owner.is_none() && doc_type.is_governing() && get("owner").is_none() {
+        f.missing(
+            "owner",
+            id.pos,
+            &format!("a {} needs an accountable owner, e.g. `owner: Service Desk Manager`", doc_type.as_str()),
+        );
+    }
+    let version = get("version").and_then(|n| f.text(n, "version"));
+    let approved_by = get("approved_by").and_then(|n| f.text(n, "approved_by"));
+    let approved_on = get("approved_on").and_then(|n| f.date(n, "approved_on"));
+    let last_reviewed = get("last_reviewed").and_then(|n| f.date(n, "last_reviewed"));
+    let next_review = get("next_review").and_then(|n| f.date(n, "next_review"));
+    let review_interval = get("review_interval").and_then(|n| match n.as_text() {
+        Some(t) => match Interval::parse(&t) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                f.invalid(n.pos, format!("`review_interval`: {e}"), "write e.g. `12 months`, `1 year`, `6 weeks` or `90 days`");
+                None
+            }
+        },
+        None => {
+            f.invalid(n.pos, format!("`review_interval` must be a duration, found {}", n.kind()), "write e.g. `12 months`");
+            None
+        }
+    });
+    if let (Some(l), Some(n), Some(node)) = (last_reviewed, next_review, get("next_review")) {
+        if n < l {
+            f.invalid(node.pos, format!("`next_review` {n} is before `last_reviewed` {l}"), "the next review must come after the last one");
+        }
+    }
+
+    let clauses: Vec<ClauseTag> = get("clauses")
+        .map(|n| f.list(n, "clauses"))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let clause = resolve_clause(cats, &t.value, t.pos, &file, f.diags);
+            ClauseTag { tag: t.value, pos: t.pos, clause }
+        })
+        .collect();
+    if clauses.is_empty() && config.require_clauses.iter().any(|t| t == doc_type.as_str()) && status != Status::Retired {
+        let d = Diagnostic::new(
+            if status == Status::Approved { crate::diagnostics::Severity::Error } else { crate::diagnostics::Severity::Warning },
+            Code::MissingField,
+            format!("a {} must cite at least one clause (`clauses`)", doc_type.as_str()),
+        )
+        .at(file.clone(), id.pos.line, id.pos.column)
+        .help("add e.g. `clauses: [\"8.6.1\"]`; `smsdoc clauses` lists the clause numbers");
+        f.diags.push(d);
+    }
+
+    let provides = get("provides").map(|n| f.list(n, "provides")).unwrap_or_default();
+    for p in &provides {
+        if !cats.list.iter().any(|c| c.required_key(&p.value).is_some()) {
+            let keys = cats.list.iter().flat_map(|c| c.required.iter().map(|r| r.key.as_str()));
+            let help = match did_you_mean(&p.value, keys) {
+                Some(s) => format!("did you mean `{s}`? `smsdoc clauses --required` lists the keys"),
+                None => "`smsdoc clauses --required` lists the required-document keys".into(),
+            };
+            f.diags.push(
+                Diagnostic::error(Code::InvalidField, format!("unknown `provides` key `{}`", p.value))
+                    .at(file.clone(), p.pos.line, p.pos.column)
+                    .help(help),
+            );
+        }
+    }
+    let related = get("related").map(|n| f.list(n, "related")).unwrap_or_default();
+    let supersedes = get("supersedes").and_then(|n| f.text(n, "supersedes").map(|v| Located { value: v, pos: n.pos }));
+    for r in related.iter().chain(supersedes.iter()) {
+        if !valid_id(&r.value) {
+            f.invalid(r.pos, format!("`{}` is not a document id", r.value), "refer to documents by id, e.g. POL-001");
+        }
+    }
+    let tags = get("tags").map(|n| f.list(n, "tags")).unwrap_or_default().into_iter().map(|t| t.value).collect();
+
+    let extra = entries
+        .iter()
+        .filter(|(k, _, _)| !KNOWN_FIELDS.contains(&k.as_str()))
+        .map(|(k, _, n)| (k.clone(), n.to_json()))
+        .collect();
+
+    let review_pos = get("next_review").or(get("last_reviewed")).map_or(id.pos, |n| n.pos);
+    let url = doc_url(&rel);
+    let doc = Document {
+        source,
+        file,
+        rel,
+        url,
+        id: id.value,
+        id_pos: id.pos,
+        title,
+        doc_type,
+        owner,
+        status,
+        version,
+        clauses,
+        approved_by,
+        approved_on,
+        last_reviewed,
+        review_interval,
+        next_review,
+        review_pos,
+        provides,
+        related,
+        supersedes,
+        tags,
+        confidentiality,
+        extra,
+        text,
+        body_offset,
+    };
+    (Some(doc), diags)
+}
+
+pub const KNOWN_FIELDS: [&str; 17] = [
+    "id",
+    "title",
+    "type",
+    "owner",
+    "status",
+    "version",
+    "clauses",
+    "approved_by",
+    "approved_on",
+    "last_reviewed",
+    "review_interval",
+    "next_review",
+    "provides",
+    "related",
+    "supersedes",
+    "tags",
+    "confidentiality",
+];
+
+/// `^[A-Z][A-Z0-9]*-[A-Z0-9.-]+$`
+pub fn valid_id(s: &str) -> bool {
+    let Some((prefix, rest)) = s.split_once('-') else {
+        return false;
+    };
+    let mut p = prefix.chars();
+    p.next().is_some_and(|c| c.is_ascii_uppercase())
+        && p.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == '-')
+}
+
+fn resolve_clause(cats: &Catalogues, tag: &str, pos: Pos, file: &Path, diags: &mut Vec<Diagnostic>) -> Option<ClauseRef> {
+    let at = |d: Diagnostic| d.at(file.to_path_buf(), pos.line, pos.column);
+    match cats.resolve(tag) {
+        TagResolution::Found(r) => Some(r),
+        TagResolution::TooDeep(r) => {
+            let parent = cats.clause(r);
+            diags.push(at(Diagnostic::warning(
+                Code::ClauseTooDeep,
+                format!("clause `{tag}` is deeper than the catalogue; it counts for {} {}", parent.number, parent.title),
+            )
+            .help(format!("cite `{}` instead", parent.number))));
+            Some(r)
+        }
+        TagResolution::Unknown { suggestion } => {
+            let std = &cats.default_catalogue().title;
+            let mut d = Diagnostic::error(Code::UnknownClause, format!("clause `{tag}` is not in {std}"));
+            d = d.help(match suggestion {
+                Some(s) => format!("did you mean {s}? `smsdoc clauses` lists every clause"),
+                None => "`smsdoc clauses` lists every clause; qualify other standards, e.g. iso27001:2022:A.5.1".into(),
+            });
+            diags.push(at(d));
+            None
+        }
+        TagResolution::UnknownStandard { standard, suggestion } => {
+            let loaded: Vec<&str> = cats.list.iter().map(|c| c.id.as_str()).collect();
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("standards in force: {}; add it to `standards` in smsdoc.toml", loaded.join(", ")),
+            };
+            diags.push(at(Diagnostic::error(
+                Code::UnknownClause,
+                format!("clause `{tag}` names standard `{standard}`, which is not loaded"),
+            )
+            .help(help)));
+            None
+        }
+    }
+}
+
+/// Field readers that report type errors at the value's position.
+struct Fields<'a> {
+    file: &'a Path,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Fields<'_> {
+    fn missing(&mut self, field: &str, pos: Pos, help: &str) {
+        self.diags.push(
+            Diagnostic::error(Code::MissingField, format!("required field `{field}` is missing"))
+                .at(self.file.to_path_buf(), pos.line, pos.column)
+                .help(help.to_string()),
+        );
+    }
+    fn invalid(&mut self, pos: Pos, message: String, help: &str) {
+        self.diags.push(
+            Diagnostic::error(Code::InvalidField, message)
+                .at(self.file.to_path_buf(), pos.line, pos.column)
+                .help(help.to_string()),
+        );
+    }
+    fn text(&mut self, n: &Node, field: &str) -> Option<String> {
+        match n.as_text() {
+            Some(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            Some(_) => None,
+            None if n.value == Value::Null => None,
+            None => {
+                self.invalid(n.pos, format!("`{field}` must be text, found {}", n.kind()), "write a single value on the same line");
+                None
+            }
+        }
+    }
+    fn one_of<T>(&mut self, n: &Node, field: &str, names: &[&str], parse: fn(&str) -> Option<T>) -> Option<T> {
+        let t = self.text(n, field)?;
+        match parse(&t) {
+            Some(v) => Some(v),
+            None => {
+                let help = match did_you_mean(&t, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? Allowed: {}", names.join(", ")),
+                    None => format!("allowed: {}", names.join(", ")),
+                };
+                self.invalid(n.pos, format!("`{field}` `{t}` is not allowed"), &help);
+                None
+            }
+        }
+    }
+    fn date(&mut self, n: &Node, field: &str) -> Option<Date> {
+        let t = self.text(n, field)?;
+        match parse_date(&t) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.invalid(n.pos, format!("`{field}`: {e}"), "write dates as YYYY-MM-DD, e.g. 2026-03-31");
+                None
+            }
+        }
+    }
+    /// A list of text values; a single value is accepted as a one-item list.
+    fn list(&mut self, n: &Node, field: &str) -> Vec<Located<String>> {
+        match &n.value {
+            Value::List(items) => items
+                .iter()
+                .filter_map(|i| match i.as_text() {
+                    Some(t) => Some(Located { value: t.trim().to_string(), pos: i.pos }),
+                    None => {
+                        self.invalid(i.pos, format!("items of `{field}` must be text, found {}", i.kind()), "write e.g. [\"8.6.1\", \"8.6.2\"]");
+                        None
+                    }
+                })
+                .collect(),
+            Value::Null => Vec::new(),
+            _ => match n.as_text() {
+                Some(t) => vec![Located { value: t.trim().to_string(), pos: n.pos }],
+                None => {
+                    self.invalid(n.pos, format!("`{field}` must be a list, found {}", n.kind()), "write e.g. [\"a\", \"b\"]");
+                    Vec::new()
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        for ok in ["POL-001", "PRO-4", "A1-B.2-C", "SVC-HOSTING"] {
+            assert!(valid_id(ok), "{ok}");
+        }
+        for bad in ["pol-001", "POL001", "POL-", "-001", "1POL-1", "POL-a", "POL 1"] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_and_ignored_names() {
+        assert_eq!(doc_url(Path::new("procedures/Incident Management.md")), "procedures/incident-management/");
+        assert_eq!(doc_url(Path::new("a.md")), "a/");
+        for n in [".x.md.swp", "x.md~", "#x.md#", "4913", ".hidden.md", "x.md.tmp"] {
+            assert!(is_ignored_name(n), "{n}");
+        }
+        assert!(!is_ignored_name("policy.md"));
+        assert_eq!(normalise(Path::new("/a/b/../c/./d")), Path::new("/a/c/d"));
+    }
+}

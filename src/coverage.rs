@@ -1,0 +1,247 @@
+//! Clause coverage: which approved documents address each clause of each
+//! standard in force, and which required documents are present.
+
+use crate::catalogue::Catalogues;
+use crate::content::{Document, Status};
+use crate::diagnostics::{Code, Diagnostic};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CovStatus {
+    Covered,
+    DraftOnly,
+    Gap,
+}
+
+impl CovStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CovStatus::Covered => "covered",
+            CovStatus::DraftOnly => "draft-only",
+            CovStatus::Gap => "gap",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            CovStatus::Covered => "Covered",
+            CovStatus::DraftOnly => "Draft only",
+            CovStatus::Gap => "Gap",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub status: CovStatus,
+    /// Approved documents citing this clause directly.
+    pub approved: Vec<usize>,
+    /// Draft documents citing this clause directly.
+    pub drafts: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequiredRow {
+    pub status: CovStatus,
+    pub approved: Vec<usize>,
+    pub drafts: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub clauses: usize,
+    pub covered: usize,
+    pub draft_only: usize,
+    pub gaps: usize,
+}
+
+impl Totals {
+    fn add(&mut self, s: CovStatus) {
+        self.clauses += 1;
+        match s {
+            CovStatus::Covered => self.covered += 1,
+            CovStatus::DraftOnly => self.draft_only += 1,
+            CovStatus::Gap => self.gaps += 1,
+        }
+    }
+    pub fn percent(&self) -> u32 {
+        if self.clauses == 0 {
+            100
+        } else {
+            // Rounded down so 99.6 % never shows as 100 %.
+            (self.covered * 100 / self.clauses) as u32
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StandardCoverage {
+    pub catalogue: usize,
+    /// One row per clause, indexed like the catalogue's clauses.
+    pub rows: Vec<Row>,
+    pub required: Vec<RequiredRow>,
+    /// Totals over all clauses below the top level.
+    pub totals: Totals,
+    /// Totals per top-level clause (group), indexed like the catalogue.
+    pub group_totals: Vec<Option<Totals>>,
+    pub required_totals: Totals,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub standards: Vec<StandardCoverage>,
+}
+
+/// Computes coverage; documents excluded from the site (`included[i]` false)
+/// and retired documents never count.
+pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Coverage {
+    let mut standards = Vec::with_capacity(cats.list.len());
+    for (ci, cat) in cats.list.iter().enumerate() {
+        let mut rows: Vec<Row> = cat
+            .clauses
+            .iter()
+            .map(|_| Row { status: CovStatus::Gap, approved: Vec::new(), drafts: Vec::new() })
+            .collect();
+        let mut required: Vec<RequiredRow> = cat
+            .required
+            .iter()
+            .map(|_| RequiredRow { status: CovStatus::Gap, approved: Vec::new(), drafts: Vec::new() })
+            .collect();
+        for (di, doc) in docs.iter().enumerate() {
+            if !included[di] || doc.status == Status::Retired {
+                continue;
+            }
+            let mut cited: Vec<usize> = doc.clause_refs().filter(|r| r.catalogue == ci).map(|r| r.clause).collect();
+            cited.sort_unstable();
+            cited.dedup();
+            for c in cited {
+                let row = &mut rows[c];
+                if doc.status == Status::Approved {
+                    row.approved.push(di);
+                } else {
+                    row.drafts.push(di);
+                }
+            }
+            for p in &doc.provides {
+                if let Some(k) = cat.required.iter().position(|r| r.key == p.value) {
+                    let row = &mut required[k];
+                    if doc.status == Status::Approved {
+                        row.approved.push(di);
+                    } else {
+                        row.drafts.push(di);
+                    }
+                }
+            }
+        }
+        // Children come after parents in the catalogue, so walking it
+        // backwards settles every child before its parent.
+        for i in (0..cat.clauses.len()).rev() {
+            let clause = &cat.clauses[i];
+            rows[i].status = if clause.children.is_empty() {
+                own_status(&rows[i].approved, &rows[i].drafts)
+            } else {
+                clause.children.iter().map(|&c| rows[c].status).max().unwrap_or(CovStatus::Gap)
+            };
+        }
+        for r in &mut required {
+            r.status = own_status(&r.approved, &r.drafts);
+        }
+        let mut totals = Totals::default();
+        let mut group_totals: Vec<Option<Totals>> = vec![None; cat.clauses.len()];
+        for (i, clause) in cat.clauses.iter().enumerate() {
+            if clause.parent.is_none() {
+                group_totals[i] = Some(Totals::default());
+                continue;
+            }
+            totals.add(rows[i].status);
+            let mut top = i;
+            while let Some(p) = cat.clauses[top].parent {
+                top = p;
+            }
+            if let Some(t) = group_totals[top].as_mut() {
+                t.add(rows[i].status);
+            }
+        }
+        let mut required_totals = Totals::default();
+        for r in &required {
+            required_totals.add(r.status);
+        }
+        standards.push(StandardCoverage {
+            catalogue: ci,
+            rows,
+            required,
+            totals,
+            group_totals,
+            required_totals,
+        });
+    }
+    Coverage { standards }
+}
+
+fn own_status(approved: &[usize], drafts: &[usize]) -> CovStatus {
+    if !approved.is_empty() {
+        CovStatus::Covered
+    } else if !drafts.is_empty() {
+        CovStatus::DraftOnly
+    } else {
+        CovStatus::Gap
+    }
+}
+
+/// `uncovered-clause` and `missing-required-document` warnings. Only leaf
+/// clauses are reported: a parent's gap is always one of its children's.
+pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let ids = |list: &[usize]| list.iter().map(|&d| docs[d].id.as_str()).collect::<Vec<_>>().join(", ");
+    for sc in &cov.standards {
+        let cat = &cats.list[sc.catalogue];
+        for (i, row) in sc.rows.iter().enumerate() {
+            let clause = &cat.clauses[i];
+            if !clause.children.is_empty() || clause.parent.is_none() {
+                continue;
+            }
+            let msg = match row.status {
+                CovStatus::Covered => continue,
+                CovStatus::DraftOnly => format!(
+                    "{} {} {} is cited only by draft documents ({})",
+                    cat.title,
+                    clause.number,
+                    clause.title,
+                    ids(&row.drafts)
+                ),
+                CovStatus::Gap => format!("{} {} {} is not cited by any document", cat.title, clause.number, clause.title),
+            };
+            out.push(
+                Diagnostic::warning(Code::UncoveredClause, msg)
+                    .help(format!("approve a document that cites `{}` in its `clauses`", qualified(cats, sc.catalogue, &clause.number))),
+            );
+        }
+        for (k, row) in sc.required.iter().enumerate() {
+            let req = &cat.required[k];
+            let msg = match row.status {
+                CovStatus::Covered => continue,
+                CovStatus::DraftOnly => format!(
+                    "required document `{}` ({}) exists only as draft ({})",
+                    req.key,
+                    req.label,
+                    ids(&row.drafts)
+                ),
+                CovStatus::Gap => format!("required document `{}` ({}) is missing", req.key, req.label),
+            };
+            out.push(
+                Diagnostic::warning(Code::MissingRequiredDocument, msg)
+                    .help(format!("approve a document with `provides: [{}]` (clauses {})", req.key, req.clauses.join(", "))),
+            );
+        }
+    }
+    out
+}
+
+/// How a clause is written in front matter: bare for the default standard.
+pub fn qualified(cats: &Catalogues, catalogue: usize, number: &str) -> String {
+    if catalogue == 0 {
+        number.to_string()
+    } else {
+        format!("{}:{number}", cats.list[catalogue].id)
+    }
+}

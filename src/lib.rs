@@ -1,0 +1,25 @@
+//! smsdoc: turns a repository of Markdown documents that make up a service
+//! management system (ISO/IEC 20000-1) into a cross-referenced handbook site
+//! with a clause-coverage matrix, a document register and review warnings.
+//!
+//! Data flows one way: [`config`] → [`content`] (load and validate) →
+//! [`links`] (resolve) → [`coverage`] and [`reviews`] → [`site::Site`], the
+//! whole handbook in memory → [`pages`] (render with [`templates`]) →
+//! [`output`] (write atomically) or [`serve`] (serve from memory).
+
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod coverage;
+pub mod diagnostics;
+pub mod exports;
+pub mod frontmatter;
+pub mod links;
+pub mod markdown;
+pub mod output;
+pub mod pages;
+pub mod report;
+pub mod reviews;
+pub mod site;
+pub mod templates;

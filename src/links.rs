@@ -1,0 +1,403 @@
+//! Cross-references: resolving id links, clause links, relative links and
+//! assets to URLs; checking anchors; and the link graph (backlinks, related,
+//! supersedes) that document pages show.
+
+use crate::catalogue::{Catalogues, TagResolution};
+use crate::content::{Asset, Document, Status};
+use crate::diagnostics::{Code, Diagnostic, LineIndex};
+use crate::markdown::{LinkResolver, LinkTarget, Rendered, Resolved};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Lookup tables over the loaded content, built once per build (O(n)).
+#[derive(Debug, Default, Clone)]
+pub struct Index {
+    pub by_id: HashMap<String, usize>,
+    /// Normalised path under the content directory → document.
+    pub by_path: HashMap<PathBuf, usize>,
+    pub assets: HashSet<PathBuf>,
+}
+
+impl Index {
+    pub fn new(docs: &[Document], assets: &[Asset]) -> Index {
+        Index {
+            by_id: docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
+            by_path: docs.iter().enumerate().map(|(i, d)| (d.rel.clone(), i)).collect(),
+            assets: assets.iter().map(|a| a.rel.clone()).collect(),
+        }
+    }
+}
+
+/// Site URL of a path relative to the site root (`procedures/x/`).
+pub fn href(base_url: &str, path: &str) -> String {
+    let mut s = String::with_capacity(base_url.len() + path.len());
+    s.push_str(base_url);
+    s.push_str(path);
+    s
+}
+
+/// URL of a clause page, relative to the site root.
+pub fn clause_path(cats: &Catalogues, r: crate::catalogue::ClauseRef) -> String {
+    let number = &cats.clause(r).number;
+    if r.catalogue == 0 {
+        format!("clauses/{number}/")
+    } else {
+        format!("clauses/{}/{number}/", cats.list[r.catalogue].slug())
+    }
+}
+
+/// Resolves the links of one document.
+pub struct DocResolver<'a> {
+    pub doc: &'a Document,
+    pub docs: &'a [Document],
+    pub index: &'a Index,
+    pub cats: &'a Catalogues,
+    pub base_url: &'a str,
+}
+
+impl DocResolver<'_> {
+    fn broken(&self, dest: &str, code: Code, message: String, help: &str) -> Resolved {
+        Resolved {
+            href: dest.to_string(),
+            text: None,
+            target: LinkTarget::Broken,
+            anchor: None,
+            problem: Some(Diagnostic::error(code, message).help(help.to_string())),
+        }
+    }
+
+    fn to_doc(&self, target: usize, anchor: Option<&str>, wiki: bool) -> Resolved {
+        let t = &self.docs[target];
+        let mut href = href(self.base_url, &t.url);
+        if let Some(a) = anchor {
+            href.push('#');
+            href.push_str(a);
+        }
+        let problem = (t.status == Status::Retired && self.doc.status != Status::Retired).then(|| {
+            let by = self
+                .docs
+                .iter()
+                .find(|d| d.supersedes.as_ref().is_some_and(|s| s.value == t.id))
+                .map(|d| format!("link to {} {}, which supersedes it", d.id, d.title))
+                .unwrap_or_else(|| "link to the current document instead".into());
+            Diagnostic::warning(Code::BrokenLink, format!("link to retired document {} {}", t.id, t.title)).help(by)
+        });
+        Resolved {
+            href,
+            text: wiki.then(|| format!("{} ({})", t.title, t.id)),
+            target: LinkTarget::Doc(target),
+            anchor: anchor.map(str::to_string),
+            problem,
+        }
+    }
+}
+
+impl LinkResolver for DocResolver<'_> {
+    fn resolve(&self, dest: &str, wiki: bool, image: bool) -> Resolved {
+        if wiki {
+            let dest = dest.trim();
+            if let Some(tag) = dest.strip_prefix("clause:") {
+                return match self.cats.resolve(tag) {
+                    TagResolution::Found(r) | TagResolution::TooDeep(r) => {
+                        let c = self.cats.clause(r);
+                        Resolved {
+                            href: href(self.base_url, &clause_path(self.cats, r)),
+                            text: Some(format!("{} {}", c.number, c.title)),
+                            target: LinkTarget::Clause(r),
+                            anchor: None,
+                            problem: None,
+                        }
+                    }
+                    TagResolution::Unknown { suggestion } => self.broken(
+                        dest,
+                        Code::BrokenLink,
+                        format!("link to unknown clause `{tag}`"),
+                        &suggestion.map_or("`smsdoc clauses` lists the clause numbers".into(), |s| format!("did you mean {s}?")),
+                    ),
+                    TagResolution::UnknownStandard { standard, .. } => self.broken(
+                        dest,
+                        Code::BrokenLink,
+                        format!("link to clause `{tag}` of `{standard}`, which is not loaded"),
+                        "add the standard to `standards` in smsdoc.toml",
+                    ),
+                };
+            }
+            let (id, anchor) = match dest.split_once('#') {
+                Some((i, a)) => (i.trim(), Some(a.trim())),
+                None => (dest, None),
+            };
+            return match self.index.by_id.get(id) {
+                Some(&t) => self.to_doc(t, anchor, true),
+                None => {
+                    let ids = self.index.by_id.keys().map(String::as_str);
+                    let help = match crate::diagnostics::did_you_mean(id, ids) {
+                        Some(s) => format!("did you mean [[{s}]]?"),
+                        None => "check the id in the target's front matter".into(),
+                    };
+                    self.broken(dest, Code::BrokenLink, format!("link to unknown document id `{id}`"), &help)
+                }
+            };
+        }
+        if let Some(anchor) = dest.strip_prefix('#') {
+            return Resolved {
+                href: dest.to_string(),
+                text: None,
+                target: LinkTarget::SelfAnchor,
+                anchor: Some(anchor.to_string()),
+                problem: None,
+            };
+        }
+        if is_external(dest) {
+            return Resolved {
+                href: dest.to_string(),
+                text: None,
+                target: LinkTarget::External,
+                anchor: None,
+                problem: None,
+            };
+        }
+        let (path_part, anchor) = match dest.split_once('#') {
+            Some((p, a)) => (p, Some(a)),
+            None => (dest, None),
+        };
+        let path_part = path_part.split('?').next().unwrap_or(path_part);
+        let decoded = percent_decode(path_part);
+        let base = self.doc.rel.parent().unwrap_or(Path::new(""));
+        let joined = crate::content::normalise(&base.join(decoded.trim_start_matches('/')));
+        let joined = if decoded.starts_with('/') {
+            crate::content::normalise(Path::new(decoded.trim_start_matches('/')))
+        } else {
+            joined
+        };
+        if joined.starts_with("..") || decoded.contains('\0') {
+            return self.broken(
+                dest,
+                Code::BrokenLink,
+                format!("link `{dest}` points outside the content directory"),
+                "link only to documents and files inside the content directory",
+            );
+        }
+        if joined.as_os_str().is_empty() {
+            return self.broken(dest, Code::BrokenLink, format!("link `{dest}` has no target"), "link to a .md file or an asset");
+        }
+        if let Some(&t) = self.index.by_path.get(&joined) {
+            return self.to_doc(t, anchor, false);
+        }
+        if self.index.assets.contains(&joined) {
+            let mut h = href(self.base_url, &encode_path(&joined));
+            if let Some(a) = anchor {
+                h.push('#');
+                h.push_str(a);
+            }
+            return Resolved {
+                href: h,
+                text: None,
+                target: LinkTarget::Asset,
+                anchor: None,
+                problem: None,
+            };
+        }
+        let what = if image { "image" } else { "link" };
+        let paths: Vec<_> = self.index.by_path.keys().map(|p| p.to_string_lossy()).collect();
+        let help = match crate::diagnostics::did_you_mean(&joined.to_string_lossy(), paths.iter().map(|p| p.as_ref())) {
+            Some(s) => format!("did you mean `{s}`? Paths are relative to this document's folder"),
+            None => "paths are relative to this document's folder; check the file name".into(),
+        };
+        self.broken(
+            dest,
+            Code::BrokenLink,
+            format!("{what} target `{}` does not exist", crate::diagnostics::slash_path(&joined)),
+            &help,
+        )
+    }
+}
+
+fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
+    match dest.find(':') {
+        Some(i) => {
+            let scheme = &dest[..i];
+            !scheme.is_empty()
+                && !dest[..i].contains('/')
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes a relative path for use in a URL.
+pub fn encode_path(p: &Path) -> String {
+    let s = crate::diagnostics::slash_path(p);
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The link graph of the whole site.
+#[derive(Debug, Default, Clone)]
+pub struct Graph {
+    /// Documents each document links to (deduplicated, in order).
+    pub outgoing: Vec<Vec<usize>>,
+    /// Documents that link to each document (sorted).
+    pub backlinks: Vec<Vec<usize>>,
+    /// `related` in both directions (sorted, deduplicated).
+    pub related: Vec<Vec<usize>>,
+    pub supersedes: Vec<Option<usize>>,
+    pub superseded_by: Vec<Vec<usize>>,
+}
+
+/// Builds the graph and the link diagnostics (broken links, anchors,
+/// related/supersedes ids). O(documents + links).
+pub fn graph(docs: &[Document], rendered: &[Rendered], index: &Index) -> (Graph, Vec<Diagnostic>) {
+    let n = docs.len();
+    let mut g = Graph {
+        outgoing: vec![Vec::new(); n],
+        backlinks: vec![Vec::new(); n],
+        related: vec![Vec::new(); n],
+        supersedes: vec![None; n],
+        superseded_by: vec![Vec::new(); n],
+    };
+    let mut diags = Vec::new();
+    let anchors: Vec<HashSet<&str>> = rendered.iter().map(|r| r.anchors.iter().map(String::as_str).collect()).collect();
+    for (i, (doc, r)) in docs.iter().zip(rendered).enumerate() {
+        diags.extend(doc_link_diagnostics(doc, r, i, &anchors, docs));
+        let mut seen = HashSet::new();
+        for l in &r.links {
+            if let LinkTarget::Doc(t) = l.resolved.target {
+                if t != i && seen.insert(t) {
+                    g.outgoing[i].push(t);
+                    g.backlinks[t].push(i);
+                }
+            }
+        }
+        for rel in &doc.related {
+            match index.by_id.get(&rel.value) {
+                Some(&t) if t != i => {
+                    g.related[i].push(t);
+                    g.related[t].push(i);
+                }
+                Some(_) => {}
+                None => diags.push(unknown_id(doc, "related", &rel.value, rel.pos, index)),
+            }
+        }
+        if let Some(s) = &doc.supersedes {
+            match index.by_id.get(&s.value) {
+                Some(&t) if t != i => {
+                    g.supersedes[i] = Some(t);
+                    g.superseded_by[t].push(i);
+                }
+                Some(_) => {}
+                None => diags.push(unknown_id(doc, "supersedes", &s.value, s.pos, index)),
+            }
+        }
+    }
+    for list in g.backlinks.iter_mut().chain(g.related.iter_mut()).chain(g.superseded_by.iter_mut()) {
+        list.sort_unstable();
+        list.dedup();
+    }
+    (g, diags)
+}
+
+fn unknown_id(doc: &Document, field: &str, id: &str, pos: crate::frontmatter::Pos, index: &Index) -> Diagnostic {
+    let help = match crate::diagnostics::did_you_mean(id, index.by_id.keys().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "use the id from the other document's front matter".into(),
+    };
+    Diagnostic::error(Code::BrokenLink, format!("`{field}` names unknown document id `{id}`"))
+        .at(doc.file.clone(), pos.line, pos.column)
+        .help(help)
+}
+
+/// Diagnostics for the links inside one document's body.
+fn doc_link_diagnostics(doc: &Document, r: &Rendered, i: usize, anchors: &[HashSet<&str>], docs: &[Document]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut lines: Option<LineIndex> = None;
+    let mut locate = |offset: usize| {
+        let idx = lines.get_or_insert_with(|| LineIndex::new(&doc.text));
+        idx.line_col(&doc.text, doc.body_offset + offset)
+    };
+    for l in &r.links {
+        if let Some(p) = &l.resolved.problem {
+            let (line, col) = locate(l.offset);
+            out.push(p.clone().at(doc.file.clone(), line, col));
+        }
+        let target_anchors = match (&l.resolved.target, &l.resolved.anchor) {
+            (LinkTarget::Doc(t), Some(a)) => Some((*t, a)),
+            (LinkTarget::SelfAnchor, Some(a)) => Some((i, a)),
+            _ => None,
+        };
+        if let Some((t, a)) = target_anchors {
+            if !a.is_empty() && !anchors[t].contains(a.as_str()) {
+                let (line, col) = locate(l.offset);
+                let candidates = anchors[t].iter().copied();
+                let help = match crate::diagnostics::did_you_mean(a, candidates) {
+                    Some(s) => format!("did you mean `#{s}`?"),
+                    None if anchors[t].is_empty() => "the target has no headings".to_string(),
+                    None => {
+                        let mut all: Vec<&str> = anchors[t].iter().copied().collect();
+                        all.sort_unstable();
+                        all.truncate(8);
+                        format!("headings there: {}", all.join(", "))
+                    }
+                };
+                let whose = if t == i { "this document".to_string() } else { format!("{} {}", docs[t].id, docs[t].title) };
+                out.push(
+                    Diagnostic::error(Code::BrokenAnchor, format!("no heading `#{a}` in {whose}"))
+                        .at(doc.file.clone(), line, col)
+                        .help(help),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn external_links_are_recognised() {
+        for e in ["https://x.org", "http://a", "mailto:a@b", "tel:+44", "//cdn.example"] {
+            assert!(is_external(e), "{e}");
+        }
+        for l in ["../a.md", "a.md#x", "dir/a:b.md", "x"] {
+            assert!(!is_external(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn paths_encode_and_decode() {
+        assert_eq!(percent_decode("a%20b%2Fc"), "a b/c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%é1"), "%é1");
+        assert_eq!(encode_path(Path::new("assets/my diagram.png")), "assets/my%20diagram.png");
+    }
+}

@@ -1,0 +1,583 @@
+//! Pages: the template context of every page of the site, and the list of
+//! files (rendered pages, exports, static files, assets) that make the site.
+
+use crate::content::{DocType, Status};
+use crate::coverage::CovStatus;
+use crate::diagnostics::Diagnostic;
+use crate::links::clause_path;
+use crate::reviews::ReviewStatus;
+use crate::site::Site;
+use crate::templates::{Templates, THEME_STATIC};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use tera::Context;
+
+/// One file of the built site.
+#[derive(Debug, Clone)]
+pub struct SiteFile {
+    /// Relative to the output root, with `/` separators.
+    pub path: String,
+    pub data: FileData,
+}
+
+#[derive(Debug, Clone)]
+pub enum FileData {
+    Bytes(Vec<u8>),
+    /// Copied from this source file.
+    Copy(PathBuf),
+}
+
+/// Everything the site consists of. Rendering is parallel over documents;
+/// each page gets only its own data plus the small shared `site` object.
+pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, Vec<Diagnostic>> {
+    let shared = site_json(site);
+    let doc_pages: Vec<Result<SiteFile, Diagnostic>> = (0..site.docs.len())
+        .into_par_iter()
+        .filter(|&i| site.included[i])
+        .map(|i| render_doc(site, templates, &shared, i))
+        .collect();
+    let mut files = Vec::with_capacity(doc_pages.len() + site.assets.len() + 32);
+    let mut errors = Vec::new();
+    for r in doc_pages {
+        match r {
+            Ok(f) => files.push(f),
+            Err(d) => {
+                if !errors.contains(&d) {
+                    errors.push(d);
+                }
+            }
+        }
+    }
+    for (path, template, ctx) in list_pages(site, &shared) {
+        match render(templates, template, &ctx) {
+            Ok(html) => files.push(SiteFile { path, data: FileData::Bytes(html.into_bytes()) }),
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    files.extend(crate::exports::site_exports(site));
+    files.extend(static_files(site, templates));
+    Ok(files)
+}
+
+fn render(templates: &Templates, name: &str, ctx: &Value) -> Result<String, Diagnostic> {
+    let ctx = Context::from_value(ctx.clone()).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))?;
+    templates.render(name, &ctx)
+}
+
+/// Renders one document page (used by the preview server for single pages).
+pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) -> Result<SiteFile, Diagnostic> {
+    let mut ctx = Context::new();
+    ctx.insert("site", shared);
+    ctx.insert("page", &doc_json(site, i));
+    ctx.insert("current_path", &site.docs[i].url);
+    let html = templates.render("page.html", &ctx)?;
+    Ok(SiteFile {
+        path: format!("{}index.html", site.docs[i].url),
+        data: FileData::Bytes(html.into_bytes()),
+    })
+}
+
+/// The non-document pages: (output path, template, context).
+pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Value)> {
+    let page = |current: &str, extra: Value| {
+        let mut v = json!({ "site": shared, "current_path": current });
+        if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
+            o.extend(e);
+        }
+        v
+    };
+    let mut pages = vec![
+        ("index.html".to_string(), "index.html", page("", home_json(site))),
+        ("register/index.html".into(), "register.html", page("register/", json!({ "documents": register_rows(site) }))),
+        ("404.html".into(), "404.html", page("404", json!({}))),
+        ("coverage/index.html".into(), "coverage.html", page("coverage/", coverage_json(site))),
+        ("reviews/index.html".into(), "reviews.html", page("reviews/", reviews_json(site))),
+        ("clauses/index.html".into(), "clauses.html", page("clauses/", clauses_json(site))),
+        ("search/index.html".into(), "search.html", page("search/", json!({}))),
+        ("print/index.html".into(), "print.html", page("print/", print_json(site))),
+    ];
+    for (ci, cat) in site.cats.list.iter().enumerate() {
+        for c in 0..cat.clauses.len() {
+            let r = crate::catalogue::ClauseRef { catalogue: ci, clause: c };
+            let path = clause_path(&site.cats, r);
+            pages.push((format!("{path}index.html"), "clause.html", page(&path, json!({ "clause": clause_json(site, r) }))));
+        }
+    }
+    pages
+}
+
+fn static_files(site: &Site, templates: &Templates) -> Vec<SiteFile> {
+    let mut files: Vec<SiteFile> = THEME_STATIC
+        .iter()
+        .map(|(name, bytes)| SiteFile { path: format!("static/{name}"), data: FileData::Bytes(bytes.to_vec()) })
+        .collect();
+    files.push(SiteFile {
+        path: "static/highlight.css".into(),
+        data: FileData::Bytes(crate::markdown::highlight_css().into_bytes()),
+    });
+    let mut copy_dir = |dir: &std::path::Path, prefix: &str| {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy();
+            if !entry.file_type().is_file() || crate::content::is_ignored_name(&name) {
+                continue;
+            }
+            if let Ok(rel) = entry.path().strip_prefix(dir) {
+                let path = format!("{prefix}{}", crate::diagnostics::slash_path(rel));
+                files.retain(|f| f.path != path);
+                files.push(SiteFile { path, data: FileData::Copy(entry.path().to_path_buf()) });
+            }
+        }
+    };
+    if let Some(dir) = &templates.theme_static_dir {
+        copy_dir(dir, "static/");
+    }
+    copy_dir(&site.config.root.join("static"), "");
+    for a in &site.assets {
+        files.push(SiteFile {
+            path: crate::diagnostics::slash_path(&a.rel),
+            data: FileData::Copy(a.source.clone()),
+        });
+    }
+    files
+}
+
+/// The shared `site` object every template receives.
+pub fn site_json(site: &Site) -> Value {
+    json!({
+        "title": site.config.title,
+        "base_url": site.config.base_url,
+        "language": site.config.language,
+        "today": site.options.today.to_string(),
+        "generator": format!("smsdoc {}", env!("CARGO_PKG_VERSION")),
+        "standards": site.cats.list.iter().enumerate().map(|(ci, c)| json!({
+            "id": c.id, "title": c.title, "name": c.name,
+            "url": if ci == 0 { "clauses/".to_string() } else { format!("clauses/#{}", c.slug()) },
+        })).collect::<Vec<_>>(),
+        "document_count": site.included.iter().filter(|&&b| b).count(),
+    })
+}
+
+/// The small description of a document used in lists and links.
+pub fn doc_summary(site: &Site, i: usize) -> Value {
+    let d = &site.docs[i];
+    let r = &site.reviews[i];
+    json!({
+        "id": d.id,
+        "title": d.title,
+        "type": d.doc_type.as_str(),
+        "status": d.status.as_str(),
+        "owner": d.owner,
+        "version": d.version,
+        "url": d.url,
+        "next_review": r.next.map(|n| n.to_string()),
+        "review_status": r.status.as_str(),
+        "review_label": r.status.label(),
+        "review_days": r.days,
+    })
+}
+
+fn doc_json(site: &Site, i: usize) -> Value {
+    let d = &site.docs[i];
+    let r = &site.rendered[i];
+    let rv = &site.reviews[i];
+    let g = &site.graph;
+    let summaries = |list: &[usize]| -> Vec<Value> {
+        list.iter().filter(|&&j| site.included[j]).map(|&j| doc_summary(site, j)).collect()
+    };
+    let clauses: Vec<Value> = d
+        .clauses
+        .iter()
+        .filter_map(|t| {
+            let c = t.clause?;
+            let clause = site.cats.clause(c);
+            Some(json!({
+                "tag": t.tag,
+                "number": clause.number,
+                "title": clause.title,
+                "standard": site.cats.list[c.catalogue].title,
+                "url": clause_path(&site.cats, c),
+            }))
+        })
+        .collect();
+    let provides: Vec<Value> = d
+        .provides
+        .iter()
+        .map(|p| {
+            let label = site.cats.list.iter().find_map(|c| c.required_key(&p.value)).map(|r| r.label.clone());
+            json!({ "key": p.value, "label": label.unwrap_or_else(|| p.value.clone()) })
+        })
+        .collect();
+    json!({
+        "id": d.id,
+        "title": d.title,
+        "type": d.doc_type.as_str(),
+        "owner": d.owner,
+        "status": d.status.as_str(),
+        "version": d.version,
+        "approved_by": d.approved_by,
+        "approved_on": d.approved_on.map(|x| x.to_string()),
+        "last_reviewed": d.last_reviewed.map(|x| x.to_string()),
+        "review_interval": d.review_interval.map(|x| x.to_string()),
+        "next_review": rv.next.map(|x| x.to_string()),
+        "review": { "status": rv.status.as_str(), "label": rv.status.label(), "days": rv.days, "overdue_days": rv.days.map(|x| -x) },
+        "clauses": clauses,
+        "provides": provides,
+        "tags": d.tags,
+        "confidentiality": d.confidentiality.as_str(),
+        "url": d.url,
+        "source": crate::diagnostics::slash_path(&d.file),
+        "toc": r.toc,
+        "content": r.html,
+        "backlinks": summaries(&g.backlinks[i]),
+        "related": summaries(&g.related[i]),
+        "supersedes": g.supersedes[i].filter(|&j| site.included[j]).map(|j| doc_summary(site, j)),
+        "superseded_by": summaries(&g.superseded_by[i]),
+        "extra": d.extra,
+    })
+}
+
+fn register_rows(site: &Site) -> Vec<Value> {
+    site.register_order()
+        .into_iter()
+        .map(|i| {
+            let d = &site.docs[i];
+            let mut v = doc_summary(site, i);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("approved_by".into(), json!(d.approved_by));
+                o.insert("approved_on".into(), json!(d.approved_on.map(|x| x.to_string())));
+                o.insert("last_reviewed".into(), json!(d.last_reviewed.map(|x| x.to_string())));
+                o.insert("confidentiality".into(), json!(d.confidentiality.as_str()));
+            }
+            v
+        })
+        .collect()
+}
+
+fn coverage_summary(site: &Site) -> Vec<Value> {
+    site.coverage
+        .standards
+        .iter()
+        .map(|sc| {
+            let cat = &site.cats.list[sc.catalogue];
+            json!({
+                "id": cat.id,
+                "title": cat.title,
+                "totals": sc.totals,
+                "percent": sc.totals.percent(),
+                "required": sc.required_totals,
+                "required_percent": sc.required_totals.percent(),
+            })
+        })
+        .collect()
+}
+
+fn home_json(site: &Site) -> Value {
+    let by_type: Vec<Value> = site
+        .count_by_type()
+        .into_iter()
+        .map(|(t, n)| json!({ "type": t.as_str(), "label": t.plural_label(), "count": n }))
+        .collect();
+    let by_status: Vec<Value> = site
+        .count_by_status()
+        .into_iter()
+        .map(|(s, n)| json!({ "status": s.as_str(), "count": n }))
+        .collect();
+    let sections: Vec<Value> = DocType::ALL
+        .iter()
+        .filter_map(|&t| {
+            let docs: Vec<Value> = site
+                .register_order()
+                .into_iter()
+                .filter(|&i| site.docs[i].doc_type == t)
+                .map(|i| doc_summary(site, i))
+                .collect();
+            (!docs.is_empty()).then(|| json!({ "type": t.as_str(), "label": t.plural_label(), "documents": docs }))
+        })
+        .collect();
+    let attention: Vec<Value> = review_list(site, |s| matches!(s, ReviewStatus::Overdue | ReviewStatus::DueSoon), true);
+    json!({
+        "by_type": by_type,
+        "by_status": by_status,
+        "coverage": coverage_summary(site),
+        "reviews": site.review_counts(),
+        "attention": attention,
+        "sections": sections,
+    })
+}
+
+/// Approved (or, with `drafts`, draft) documents whose review status
+/// matches, sorted by next review date.
+fn review_list(site: &Site, pred: impl Fn(ReviewStatus) -> bool, approved_only: bool) -> Vec<Value> {
+    let mut idx: Vec<usize> = (0..site.docs.len())
+        .filter(|&i| site.included[i] && pred(site.reviews[i].status))
+        .filter(|&i| !approved_only || site.docs[i].status == Status::Approved)
+        .collect();
+    idx.sort_by_key(|&i| (site.reviews[i].next, crate::site::natural_key(&site.docs[i].id)));
+    idx.into_iter().map(|i| doc_summary(site, i)).collect()
+}
+
+fn reviews_json(site: &Site) -> Value {
+    let today = site.options.today;
+    let horizon = crate::reviews::Interval::Days(90).add_to(today);
+    let approved = |i: usize| site.docs[i].status == Status::Approved;
+    let upcoming: Vec<Value> = {
+        let mut idx: Vec<usize> = (0..site.docs.len())
+            .filter(|&i| site.included[i] && approved(i) && site.reviews[i].status == ReviewStatus::Ok)
+            .filter(|&i| matches!((site.reviews[i].next, horizon), (Some(n), Some(h)) if n <= h))
+            .collect();
+        idx.sort_by_key(|&i| site.reviews[i].next);
+        idx.into_iter().map(|i| doc_summary(site, i)).collect()
+    };
+    let drafts: Vec<Value> = {
+        let mut idx: Vec<usize> = (0..site.docs.len())
+            .filter(|&i| site.included[i] && site.docs[i].status == Status::Draft)
+            .collect();
+        idx.sort_by_key(|&i| (site.reviews[i].next, crate::site::natural_key(&site.docs[i].id)));
+        idx.into_iter().map(|i| doc_summary(site, i)).collect()
+    };
+    let mut owners: Vec<String> = site
+        .docs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| site.included[*i])
+        .filter_map(|(_, d)| d.owner.clone())
+        .collect();
+    owners.sort();
+    owners.dedup();
+    json!({
+        "counts": site.review_counts(),
+        "overdue": review_list(site, |s| s == ReviewStatus::Overdue, true),
+        "due_soon": review_list(site, |s| s == ReviewStatus::DueSoon, true),
+        "missing": review_list(site, |s| s == ReviewStatus::Missing, true),
+        "upcoming": upcoming,
+        "drafts": drafts,
+        "owners": owners,
+        "due_soon_window": site.config.due_soon.to_string(),
+    })
+}
+
+fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
+    let cat = &site.cats.list[r.catalogue];
+    let clause = &cat.clauses[r.clause];
+    let sc = &site.coverage.standards[r.catalogue];
+    let row = &sc.rows[r.clause];
+    let link = |c: usize| {
+        let cr = crate::catalogue::ClauseRef { catalogue: r.catalogue, clause: c };
+        json!({ "number": cat.clauses[c].number, "title": cat.clauses[c].title, "url": clause_path(&site.cats, cr), "status": sc.rows[c].status.as_str() })
+    };
+    let mut ancestors = Vec::new();
+    let mut p = clause.parent;
+    while let Some(pi) = p {
+        ancestors.push(link(pi));
+        p = cat.clauses[pi].parent;
+    }
+    ancestors.reverse();
+    let required: Vec<Value> = cat
+        .required
+        .iter()
+        .enumerate()
+        .filter(|(_, req)| req.clauses.iter().any(|c| *c == clause.number))
+        .map(|(k, req)| required_json(site, r.catalogue, k, req))
+        .collect();
+    let docs = |list: &[usize]| list.iter().filter(|&&i| site.included[i]).map(|&i| doc_summary(site, i)).collect::<Vec<_>>();
+    json!({
+        "number": clause.number,
+        "title": clause.title,
+        "standard": { "id": cat.id, "title": cat.title },
+        "tag": crate::coverage::qualified(&site.cats, r.catalogue, &clause.number),
+        "status": row.status.as_str(),
+        "status_label": row.status.label(),
+        "parent": clause.parent.map(link),
+        "ancestors": ancestors,
+        "children": clause.children.iter().map(|&c| link(c)).collect::<Vec<_>>(),
+        "approved": docs(&row.approved),
+        "drafts": docs(&row.drafts),
+        "required": required,
+    })
+}
+
+fn required_json(site: &Site, catalogue: usize, k: usize, req: &crate::catalogue::RequiredDoc) -> Value {
+    let row = &site.coverage.standards[catalogue].required[k];
+    let docs = |list: &[usize]| list.iter().filter(|&&i| site.included[i]).map(|&i| doc_summary(site, i)).collect::<Vec<_>>();
+    json!({
+        "key": req.key,
+        "label": req.label,
+        "basis": req.basis,
+        "clauses": req.clauses.iter().map(|c| {
+            let url = site.cats.list[catalogue].get(c).map(|ci| clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue, clause: ci }));
+            json!({ "number": c, "url": url })
+        }).collect::<Vec<_>>(),
+        "status": match row.status { CovStatus::Covered => "present", CovStatus::DraftOnly => "draft-only", CovStatus::Gap => "missing" },
+        "approved": docs(&row.approved),
+        "drafts": docs(&row.drafts),
+    })
+}
+
+fn clauses_json(site: &Site) -> Value {
+    let standards: Vec<Value> = site
+        .cats
+        .list
+        .iter()
+        .enumerate()
+        .map(|(ci, cat)| {
+            let sc = &site.coverage.standards[ci];
+            let clauses: Vec<Value> = cat
+                .clauses
+                .iter()
+                .enumerate()
+                .map(|(c, clause)| {
+                    let row = &sc.rows[c];
+                    json!({
+                        "number": clause.number,
+                        "title": clause.title,
+                        "depth": clause.depth,
+                        "url": clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: c }),
+                        "status": row.status.as_str(),
+                        "status_label": row.status.label(),
+                        "documents": row.approved.len() + row.drafts.len(),
+                    })
+                })
+                .collect();
+            json!({ "id": cat.id, "slug": cat.slug(), "title": cat.title, "name": cat.name, "clauses": clauses, "totals": sc.totals, "percent": sc.totals.percent() })
+        })
+        .collect();
+    json!({ "standards": standards })
+}
+
+fn coverage_json(site: &Site) -> Value {
+    let types: Vec<DocType> = DocType::ALL.to_vec();
+    let standards: Vec<Value> = site
+        .coverage
+        .standards
+        .iter()
+        .map(|sc| {
+            let ci = sc.catalogue;
+            let cat = &site.cats.list[ci];
+            let groups: Vec<Value> = cat
+                .clauses
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.parent.is_none())
+                .map(|(g, group)| {
+                    let rows: Vec<Value> = cat
+                        .subtree(g)
+                        .into_iter()
+                        .skip(1)
+                        .map(|c| {
+                            let clause = &cat.clauses[c];
+                            let row = &sc.rows[c];
+                            let cells: Vec<Value> = types
+                                .iter()
+                                .map(|t| {
+                                    let docs: Vec<Value> = row
+                                        .approved
+                                        .iter()
+                                        .chain(&row.drafts)
+                                        .filter(|&&i| site.included[i] && site.docs[i].doc_type == *t)
+                                        .map(|&i| doc_summary(site, i))
+                                        .collect();
+                                    json!({ "type": t.as_str(), "documents": docs })
+                                })
+                                .collect();
+                            json!({
+                                "number": clause.number,
+                                "title": clause.title,
+                                "depth": clause.depth,
+                                "leaf": clause.children.is_empty(),
+                                "url": clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: c }),
+                                "status": row.status.as_str(),
+                                "status_label": row.status.label(),
+                                "cells": cells,
+                            })
+                        })
+                        .collect();
+                    let totals = sc.group_totals[g].unwrap_or_default();
+                    json!({
+                        "number": group.number,
+                        "title": group.title,
+                        "url": clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: g }),
+                        "totals": totals,
+                        "percent": totals.percent(),
+                        "rows": rows,
+                    })
+                })
+                .collect();
+            let required: Vec<Value> = cat.required.iter().enumerate().map(|(k, req)| required_json(site, ci, k, req)).collect();
+            json!({
+                "id": cat.id,
+                "slug": cat.slug(),
+                "title": cat.title,
+                "totals": sc.totals,
+                "percent": sc.totals.percent(),
+                "required_totals": sc.required_totals,
+                "required_percent": sc.required_totals.percent(),
+                "groups": groups,
+                "required": required,
+            })
+        })
+        .collect();
+    json!({
+        "types": types.iter().map(|t| json!({ "type": t.as_str(), "label": t.plural_label() })).collect::<Vec<_>>(),
+        "standards": standards,
+    })
+}
+
+fn print_json(site: &Site) -> Value {
+    let order = site.register_order();
+    let by_url: std::collections::HashMap<String, &str> = order
+        .iter()
+        .map(|&i| (format!("{}{}", site.config.base_url, site.docs[i].url), site.docs[i].id.as_str()))
+        .collect();
+    let docs: Vec<Value> = order
+        .par_iter()
+        .map(|&i| {
+            let mut v = doc_json(site, i);
+            let html = print_html(&site.rendered[i].html, &site.docs[i].id, &by_url);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("content".into(), json!(html));
+            }
+            v
+        })
+        .collect();
+    json!({
+        "documents": docs,
+        "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
+    })
+}
+
+/// A document's HTML for the one-page print handbook: links to documents
+/// in the handbook become in-page anchors (`#doc-<id>`, `#doc-<id>--<heading>`)
+/// and heading ids are prefixed so they stay unique on the combined page.
+fn print_html(html: &str, id: &str, by_url: &std::collections::HashMap<String, &str>) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(pos) = rest.find(['h', 'i']) {
+        let (before, tail) = rest.split_at(pos);
+        out.push_str(before);
+        if let Some(after) = tail.strip_prefix("href=\"") {
+            let end = after.find('"').unwrap_or(after.len());
+            let url = &after[..end];
+            let (page, anchor) = url.split_once('#').map_or((url, None), |(p, a)| (p, Some(a)));
+            out.push_str("href=\"");
+            match (by_url.get(page), anchor) {
+                (Some(target), Some(a)) => out.push_str(&format!("#doc-{target}--{a}")),
+                (Some(target), None) => out.push_str(&format!("#doc-{target}")),
+                (None, Some(a)) if page.is_empty() => out.push_str(&format!("#doc-{id}--{a}")),
+                _ => out.push_str(url),
+            }
+            rest = &after[end..];
+        } else if let Some(after) = tail.strip_prefix("id=\"") {
+            out.push_str(&format!("id=\"doc-{id}--"));
+            rest = after;
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,249 @@
+//! Reporting findings: rustc-style text for people, and JSON, GitHub
+//! workflow commands and JUnit XML for CI.
+
+use crate::diagnostics::{slash_path, Code, Diagnostic, Severity};
+use crate::site::Site;
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::WriteColor};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+    Junit,
+}
+
+/// Whether these findings fail the run: errors always; warnings when the
+/// config's `fail_on` or `--strict` says so.
+pub fn is_failing(diags: &[Diagnostic], fail_on_warnings: bool) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error || fail_on_warnings)
+}
+
+/// Codes whose findings are folded into one line each in human output
+/// (the JSON output has the full list).
+const SUMMARISED: [Code; 2] = [Code::UncoveredClause, Code::MissingRequiredDocument];
+
+/// Prints diagnostics rustc-style with the source line. `root` is where
+/// relative file paths are read from.
+pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) {
+    let mut files = SimpleFiles::new();
+    let mut ids: HashMap<&Path, Option<usize>> = HashMap::new();
+    let config = term::Config::default();
+    for d in diags.iter().filter(|d| !SUMMARISED.contains(&d.code)) {
+        let mut cs = match d.severity {
+            Severity::Error => CsDiagnostic::error(),
+            Severity::Warning => CsDiagnostic::warning(),
+        }
+        .with_code(d.code.as_str())
+        .with_message(&d.message);
+        if let Some(file) = &d.file {
+            let id = *ids.entry(file.as_path()).or_insert_with(|| {
+                let text = std::fs::read(root.join(file)).ok()?;
+                let text = String::from_utf8_lossy(&text).into_owned();
+                Some(files.add(slash_path(file), text))
+            });
+            match (id, d.line) {
+                (Some(id), line) if line > 0 => {
+                    if let Ok(src) = files.get(id) {
+                        let range = span(src.source(), d.line, d.column);
+                        cs = cs.with_labels(vec![Label::primary(id, range)]);
+                    }
+                }
+                _ => {
+                    cs = cs.with_notes(vec![format!("in {}", d.location())]);
+                }
+            }
+        }
+        if let Some(h) = &d.help {
+            cs = cs.with_notes(vec![format!("help: {h}")]);
+        }
+        if term::emit(out, &config, &files, &cs).is_err() {
+            // The terminal went away; nothing useful left to do.
+            return;
+        }
+    }
+    for code in SUMMARISED {
+        let list: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let what = match code {
+            Code::UncoveredClause => format!("{} clauses are not covered by an approved document", list.len()),
+            _ => format!("{} required documents are missing or only drafts", list.len()),
+        };
+        let first: Vec<String> = list.iter().take(3).map(|d| d.message.clone()).collect();
+        let cs = CsDiagnostic::warning().with_code(code.as_str()).with_message(what).with_notes(vec![
+            format!("e.g. {}", first.join("; ")),
+            "help: see the coverage page, or run `smsdoc check --format json` for the full list".to_string(),
+        ]);
+        let _ = term::emit(out, &config, &files, &cs);
+    }
+}
+
+/// Byte range of the token at (line, column) in `src`.
+fn span(src: &str, line: usize, column: usize) -> std::ops::Range<usize> {
+    let start_of_line = src.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let line_text = src[start_of_line.min(src.len())..].lines().next().unwrap_or("");
+    let col_byte = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(b, _)| b);
+    let start = start_of_line + col_byte;
+    let rest = &line_text[col_byte..];
+    let len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len()).max(rest.chars().next().map_or(0, char::len_utf8));
+    start..(start + len).min(src.len())
+}
+
+pub fn json_report(site: Option<&Site>, diags: &[Diagnostic], today: jiff::civil::Date) -> serde_json::Value {
+    let documents = site.map_or(0, |s| s.included.iter().filter(|&&b| b).count());
+    let coverage = site.and_then(|s| s.coverage.standards.first().map(|sc| (s, sc))).map(|(s, sc)| {
+        json!({
+            "standard": s.cats.list[sc.catalogue].id,
+            "clauses": sc.totals.clauses,
+            "covered": sc.totals.covered,
+            "draft_only": sc.totals.draft_only,
+            "gaps": sc.totals.gaps,
+        })
+    });
+    let reviews = site.map(|s| {
+        let c = s.review_counts();
+        json!({ "overdue": c.overdue, "due_soon": c.due_soon, "missing": c.missing })
+    });
+    json!({
+        "version": 1,
+        "today": today.to_string(),
+        "documents": documents,
+        "diagnostics": diags,
+        "coverage": coverage,
+        "reviews": reviews,
+    })
+}
+
+fn gh_escape(s: &str, property: bool) -> String {
+    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+/// GitHub Actions workflow commands, one per finding.
+pub fn github(diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut props = Vec::new();
+        if let Some(f) = &d.file {
+            props.push(format!("file={}", gh_escape(&slash_path(f), true)));
+            if d.line > 0 {
+                props.push(format!("line={}", d.line));
+            }
+            if d.column > 0 {
+                props.push(format!("col={}", d.column));
+            }
+        }
+        props.push(format!("title={}", gh_escape(d.code.as_str(), true)));
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str(&format!("\nhelp: {h}"));
+        }
+        out.push_str(&format!("::{level} {}::{}\n", props.join(","), gh_escape(&msg, false)));
+    }
+    out
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one test case per document (plus one for handbook-wide
+/// findings); failing findings are failures, others go to system-out.
+pub fn junit(site: Option<&Site>, diags: &[Diagnostic], fail_on_warnings: bool) -> String {
+    let fails = |d: &Diagnostic| d.severity == Severity::Error || fail_on_warnings;
+    let mut by_file: HashMap<String, Vec<&Diagnostic>> = HashMap::new();
+    for d in diags {
+        by_file.entry(d.file.as_deref().map(slash_path).unwrap_or_default()).or_default().push(d);
+    }
+    let mut cases: Vec<(String, String, String)> = Vec::new(); // (classname, name, file key)
+    if let Some(site) = site {
+        for i in site.register_order() {
+            let d = &site.docs[i];
+            cases.push((format!("smsdoc.{}", d.doc_type.as_str()), format!("{} {}", d.id, d.title), slash_path(&d.file)));
+        }
+    }
+    let known: std::collections::HashSet<String> = cases.iter().map(|c| c.2.clone()).collect();
+    let mut other: Vec<&String> = by_file.keys().filter(|k| !known.contains(*k)).collect();
+    other.sort();
+    for k in other {
+        let name = if k.is_empty() { "handbook".to_string() } else { k.clone() };
+        cases.push(("smsdoc.handbook".into(), name, k.clone()));
+    }
+    let failures: usize = cases
+        .iter()
+        .filter(|c| by_file.get(&c.2).is_some_and(|l| l.iter().any(|d| fails(d))))
+        .count();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"smsdoc\" tests=\"{n}\" failures=\"{failures}\">\n<testsuite name=\"smsdoc check\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
+        n = cases.len()
+    );
+    for (class, name, key) in &cases {
+        let list = by_file.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        out.push_str(&format!("  <testcase classname=\"{}\" name=\"{}\" file=\"{}\">\n", xml(class), xml(name), xml(key)));
+        let mut notes = String::new();
+        for d in list {
+            let text = format!("{}{}", d, d.help.as_ref().map(|_| "").unwrap_or(""));
+            if fails(d) {
+                out.push_str(&format!(
+                    "    <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                    d.code,
+                    xml(&d.message),
+                    xml(&text)
+                ));
+            } else {
+                notes.push_str(&text);
+                notes.push('\n');
+            }
+        }
+        if !notes.is_empty() {
+            out.push_str(&format!("    <system-out>{}</system-out>\n", xml(&notes)));
+        }
+        out.push_str("  </testcase>\n");
+    }
+    out.push_str("</testsuite>\n</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_covers_the_token() {
+        let src = "---\nid: X-1\nclauses: [\"9.9.9\"]\n";
+        let r = span(src, 3, 11);
+        assert_eq!(&src[r], "\"9.9.9\"]");
+    }
+
+    #[test]
+    fn github_escaping() {
+        let d = Diagnostic::error(Code::BrokenLink, "50% of\nlinks").at("docs/a,b.md", 3, 4);
+        assert_eq!(github(&[d]), "::error file=docs/a%2Cb.md,line=3,col=4,title=broken-link::50%25 of%0Alinks\n");
+    }
+}

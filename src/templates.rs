@@ -1,0 +1,138 @@
+//! Templates: the built-in theme (embedded in the binary so smsdoc works
+//! from any directory), a theme folder named in the config, and the user's
+//! `templates/<name>.html` overrides, in that order of precedence.
+
+use crate::config::Config;
+use crate::diagnostics::{Code, Diagnostic};
+use std::path::{Path, PathBuf};
+use tera::{Context, Tera};
+
+macro_rules! theme_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../themes/default/templates/", $name)))),*]
+    };
+}
+
+/// The default theme's templates.
+pub const THEME_TEMPLATES: &[(&str, &str)] = theme_files!(
+    "base.html",
+    "macros.html",
+    "index.html",
+    "page.html",
+    "register.html",
+    "clauses.html",
+    "clause.html",
+    "coverage.html",
+    "reviews.html",
+    "search.html",
+    "print.html",
+    "404.html",
+);
+
+/// The default theme's static files, copied to the output root.
+pub const THEME_STATIC: &[(&str, &[u8])] = &[
+    ("smsdoc.css", include_bytes!("../themes/default/static/smsdoc.css")),
+    ("smsdoc.js", include_bytes!("../themes/default/static/smsdoc.js")),
+    ("favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
+];
+
+pub struct Templates {
+    tera: Tera,
+    /// Where each template came from, for error messages.
+    origins: Vec<(String, PathBuf)>,
+    /// Static files of a theme folder (the default theme's are embedded).
+    pub theme_static_dir: Option<PathBuf>,
+}
+
+impl Templates {
+    pub fn load(config: &Config) -> Result<Templates, Vec<Diagnostic>> {
+        let mut sources: Vec<(String, String, PathBuf)> = THEME_TEMPLATES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string(), PathBuf::from(format!("<built-in theme>/{n}"))))
+            .collect();
+        let mut diags = Vec::new();
+        let mut theme_static_dir = None;
+        if config.theme != "default" {
+            let dir = config.root.join(&config.theme);
+            if !dir.is_dir() {
+                return Err(vec![Diagnostic::error(
+                    Code::Config,
+                    format!("theme `{}` is neither `default` nor a folder", config.theme),
+                )
+                .in_file(crate::config::CONFIG_FILE)
+                .help("set theme = \"default\" or to a folder (relative to the root) holding templates/ and static/")]);
+            }
+            read_dir_templates(&dir.join("templates"), config, &mut sources, &mut diags);
+            theme_static_dir = Some(dir.join("static"));
+        }
+        read_dir_templates(&config.root.join("templates"), config, &mut sources, &mut diags);
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        let origins: Vec<(String, PathBuf)> = sources.iter().map(|(n, _, p)| (n.clone(), p.clone())).collect();
+        let raw: Vec<(String, String)> = sources.into_iter().map(|(n, t, _)| (n, t)).collect();
+        if let Err(e) = tera.add_raw_templates(raw) {
+            return Err(vec![tera_diagnostic(&e, &origins)]);
+        }
+        Ok(Templates { tera, origins, theme_static_dir })
+    }
+
+    pub fn render(&self, name: &str, ctx: &Context) -> Result<String, Diagnostic> {
+        self.tera.render(name, ctx).map_err(|e| tera_diagnostic(&e, &self.origins))
+    }
+}
+
+/// Reads `dir/*.html` (later sources of the same name win).
+fn read_dir_templates(dir: &Path, config: &Config, sources: &mut Vec<(String, String, PathBuf)>, diags: &mut Vec<Diagnostic>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if !path.is_file() || crate::content::is_ignored_name(&name) || !name.ends_with(".html") {
+            continue;
+        }
+        let rel = config.rel(&path).to_path_buf();
+        match crate::content::read_text(&path, &rel) {
+            Ok(text) => {
+                sources.retain(|(n, _, _)| *n != name);
+                sources.push((name, text, rel));
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+}
+
+fn tera_diagnostic(e: &tera::Error, origins: &[(String, PathBuf)]) -> Diagnostic {
+    let mut chain = vec![e.to_string()];
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    let message = chain.join(": ");
+    // Tera names the template in quotes; map it back to its file.
+    let file = origins
+        .iter()
+        .rev()
+        .find(|(n, _)| message.contains(&format!("'{n}'")))
+        .map(|(_, p)| p.clone());
+    let line = message
+        .split("line ")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut d = Diagnostic::error(Code::Template, format!("template error: {message}"))
+        .help("fix the template, or delete your override to fall back to the built-in theme");
+    if let Some(f) = file {
+        d = d.at(f, line, 0);
+    }
+    d
+}
