@@ -265,6 +265,7 @@ fn coverage_summary(site: &Site) -> Vec<Value> {
             let cat = &site.cats.list[sc.catalogue];
             json!({
                 "id": cat.id,
+                "slug": cat.slug(),
                 "title": cat.title,
                 "totals": sc.totals,
                 "percent": sc.totals.percent(),
@@ -348,13 +349,16 @@ fn reviews_json(site: &Site) -> Value {
         .collect();
     owners.sort();
     owners.dedup();
+    let section = |key: &str, title: &str, documents: Vec<Value>| json!({ "key": key, "title": title, "documents": documents });
     json!({
         "counts": site.review_counts(),
-        "overdue": review_list(site, |s| s == ReviewStatus::Overdue, true),
-        "due_soon": review_list(site, |s| s == ReviewStatus::DueSoon, true),
-        "missing": review_list(site, |s| s == ReviewStatus::Missing, true),
-        "upcoming": upcoming,
-        "drafts": drafts,
+        "sections": [
+            section("overdue", "⚠ Overdue", review_list(site, |s| s == ReviewStatus::Overdue, true)),
+            section("due-soon", "⏰ Due soon", review_list(site, |s| s == ReviewStatus::DueSoon, true)),
+            section("missing", "? No review date", review_list(site, |s| s == ReviewStatus::Missing, true)),
+            section("upcoming", "Upcoming (next 90 days)", upcoming),
+            section("drafts", "✎ Drafts (not yet in force)", drafts),
+        ],
         "owners": owners,
         "due_soon_window": site.config.due_soon.to_string(),
     })

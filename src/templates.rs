@@ -71,6 +71,7 @@ impl Templates {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_html);
         let origins: Vec<(String, PathBuf)> = sources.iter().map(|(n, _, p)| (n.clone(), p.clone())).collect();
         let raw: Vec<(String, String)> = sources.into_iter().map(|(n, t, _)| (n, t)).collect();
         if let Err(e) = tera.add_raw_templates(raw) {
@@ -82,6 +83,23 @@ impl Templates {
     pub fn render(&self, name: &str, ctx: &Context) -> Result<String, Diagnostic> {
         self.tera.render(name, ctx).map_err(|e| tera_diagnostic(&e, &self.origins))
     }
+}
+
+/// HTML escaping for template output. Tera's default also escapes `/`,
+/// which is safe but makes every URL unreadable (`&#x2F;procedures&#x2F;`).
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads `dir/*.html` (later sources of the same name win).
