@@ -62,6 +62,20 @@ pub enum Command {
     Clauses(ClausesArgs),
     /// Print coverage, the register or review dates to stdout.
     Export(ExportArgs),
+    /// Create a starter handbook: config, folders and one draft per required document.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Folder to create the handbook in (default: the current folder).
+    pub dir: Option<PathBuf>,
+    /// Standard whose required documents become starter documents.
+    #[arg(long, default_value = "iso20000-1:2018", value_name = "ID")]
+    pub standard: String,
+    /// Write into a non-empty folder (files with the same names are overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -147,6 +161,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check(&g, &a),
         Command::Clauses(a) => clauses(&g, &a),
         Command::Export(a) => export(&g, &a),
+        Command::Init(a) => init(&g, &a),
     }
 }
 
@@ -453,4 +468,28 @@ fn export(g: &Global, a: &ExportArgs) -> i32 {
     }
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     EXIT_OK
+}
+
+fn init(g: &Global, a: &InitArgs) -> i32 {
+    let dir = a.dir.clone().or_else(|| g.root.clone()).unwrap_or_else(|| PathBuf::from("."));
+    match crate::init::init(&dir, &a.standard, a.force) {
+        Ok(r) => {
+            if !g.quiet {
+                let shown = r.root.display();
+                eprintln!(
+                    "created a starter handbook in {shown} with {} draft documents\n\n\
+                     next steps:\n  \
+                     smsdoc serve --root {shown}     preview it in your browser while you write\n  \
+                     smsdoc check --root {shown}     see what is still missing (drafts and gaps are expected)\n  \
+                     smsdoc build --root {shown}     write the site to {shown}/public",
+                    r.documents
+                );
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
+    }
 }

@@ -176,15 +176,10 @@ impl Diagnostic {
     }
 
     /// Ordering used everywhere diagnostics are listed: by file, position,
-    /// then code, so output is deterministic regardless of thread timing.
-    pub fn sort_key(&self) -> (Option<&PathBuf>, usize, usize, Code, &str) {
-        (
-            self.file.as_ref(),
-            self.line,
-            self.column,
-            self.code,
-            &self.message,
-        )
+    /// then code. The sort is stable and diagnostics are produced in a
+    /// deterministic order, so file-less findings keep catalogue order.
+    pub fn sort_key(&self) -> (Option<&PathBuf>, usize, usize, Code) {
+        (self.file.as_ref(), self.line, self.column, self.code)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod diagnostics;
 pub mod exports;
 pub mod frontmatter;
+pub mod init;
 pub mod links;
 pub mod markdown;
 pub mod output;
