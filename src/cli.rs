@@ -296,21 +296,25 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
             return EXIT_FINDINGS;
         }
     };
-    let files = match crate::pages::render_site(&site, &templates) {
-        Ok(f) => f,
+    let staging = match crate::output::Staging::new(&out_dir) {
+        Ok(s) => s,
         Err(d) => {
-            print_diags(g, &d, &root);
-            eprintln!("error: build failed; nothing was written");
+            print_diags(g, &[d], &root);
             return EXIT_FINDINGS;
         }
     };
+    if let Err(d) = crate::pages::render_site_into(&site, &templates, &staging) {
+        print_diags(g, &d, &root);
+        eprintln!("error: build failed; nothing was written (the previous site in {} is unchanged)", out_dir.display());
+        return EXIT_FINDINGS;
+    }
     let render_time = t.elapsed();
     let t = Instant::now();
-    if let Err(d) = crate::output::write_site(&out_dir, &files) {
+    if let Err(d) = staging.commit() {
         print_diags(g, &[d], &root);
         return EXIT_FINDINGS;
     }
-    print_timings(g, &site, &[("render", render_time), ("write", t.elapsed())]);
+    print_timings(g, &site, &[("render+write", render_time), ("swap", t.elapsed())]);
     if !g.quiet {
         eprintln!(
             "built {} in {:.2} s — {} → {}",

@@ -120,9 +120,16 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
+/// Plain text kept per document (for search snippets); bounds memory on
+/// very large documents and handbooks.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
+
 /// Renders a document body. `title` lets a leading `# Title` that repeats
 /// the front matter title be dropped (the page template shows it already).
-pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver) -> Rendered {
+/// With `html` false only headings, links and text are collected (what
+/// checking needs) and no HTML is produced: the site is scanned once for the
+/// link graph and each page's HTML is produced when it is written.
+pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver, html: bool) -> Rendered {
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options()).into_offset_iter().collect();
     let mut out = Rendered::default();
 
@@ -196,9 +203,11 @@ pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver) -> Rendered 
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     let (lang, text) = code.take().unwrap_or_default();
-                    out.text.push_str(&text);
-                    out.text.push('\n');
-                    html_events.push(Event::Html(CowStr::from(highlight(&lang, &text))));
+                    push_text(&mut out.text, &text);
+                    push_text(&mut out.text, "\n");
+                    if html {
+                        html_events.push(Event::Html(CowStr::from(highlight(&lang, &text))));
+                    }
                     continue;
                 }
                 _ => continue,
@@ -239,7 +248,7 @@ pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver) -> Rendered 
                     id,
                 }));
                 if let Some(text) = replacement {
-                    out.text.push_str(&text);
+                    push_text(&mut out.text, &text);
                     html_events.push(Event::Text(CowStr::from(text)));
                     replace_link_text = 1;
                 }
@@ -265,19 +274,19 @@ pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver) -> Rendered 
             }
             Event::Text(_) | Event::Code(_) if replace_link_text > 0 => {}
             Event::Text(t) => {
-                out.text.push_str(&t);
+                push_text(&mut out.text, &t);
                 html_events.push(Event::Text(t));
             }
             Event::Code(t) => {
-                out.text.push_str(&t);
+                push_text(&mut out.text, &t);
                 html_events.push(Event::Code(t));
             }
             Event::SoftBreak | Event::HardBreak => {
-                out.text.push(' ');
+                push_text(&mut out.text, " ");
                 html_events.push(event);
             }
             Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
-                out.text.push(' ');
+                push_text(&mut out.text, " ");
                 html_events.push(event);
             }
             // Raw HTML in documents is passed through: handbooks are written
@@ -286,9 +295,20 @@ pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver) -> Rendered 
         }
     }
     out.anchors = heading_ids;
-    out.html.reserve(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut out.html, html_events.into_iter());
+    if html {
+        out.html.reserve(body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut out.html, html_events.into_iter());
+    }
     out
+}
+
+fn push_text(buf: &mut String, s: &str) {
+    let room = MAX_TEXT_BYTES.saturating_sub(buf.len());
+    let mut cut = s.len().min(room);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    buf.push_str(&s[..cut]);
 }
 
 /// Highlighted HTML for a code block; unknown languages are plain text.
@@ -353,7 +373,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_toc() {
-        let r = render("## Scope\n\n## Scope\n\n### Émission & Co {#custom}\n\n## Step 1: Log it\n", "T", &Echo);
+        let r = render("## Scope\n\n## Scope\n\n### Émission & Co {#custom}\n\n## Step 1: Log it\n", "T", &Echo, true);
         assert_eq!(r.anchors, vec!["scope", "scope-1", "custom", "step-1-log-it"]);
         assert!(r.html.contains("<h2 id=\"scope-1\">Scope</h2>"), "{}", r.html);
         assert_eq!(r.toc.len(), 4);
@@ -362,7 +382,7 @@ mod tests {
 
     #[test]
     fn code_is_highlighted_with_classes_and_unknown_languages_are_plain() {
-        let r = render("```rust\nfn main() {}\n```\n\n```nosuchlang\n<b>\n```\n", "T", &Echo);
+        let r = render("```rust\nfn main() {}\n```\n\n```nosuchlang\n<b>\n```\n", "T", &Echo, true);
         assert!(r.html.contains("class=\"hl-"), "{}", r.html);
         assert!(!r.html.contains("style="), "no inline styles");
         assert!(r.html.contains("<code class=\"language-nosuchlang\">&lt;b&gt;"), "{}", r.html);
@@ -370,7 +390,7 @@ mod tests {
 
     #[test]
     fn wiki_links_are_resolved_but_not_in_code() {
-        let r = render("See [[PRO-1]] and [[PRO-2|the other]].\n\n`[[PRO-3]]`\n\n```\n[[PRO-4]]\n```\n", "T", &Echo);
+        let r = render("See [[PRO-1]] and [[PRO-2|the other]].\n\n`[[PRO-3]]`\n\n```\n[[PRO-4]]\n```\n", "T", &Echo, true);
         assert!(r.html.contains("<a href=\"/x/PRO-1\">Title of PRO-1</a>"), "{}", r.html);
         assert!(r.html.contains("<a href=\"/x/PRO-2\">the other</a>"), "{}", r.html);
         assert!(r.html.contains("<code>[[PRO-3]]</code>"));
@@ -380,9 +400,9 @@ mod tests {
 
     #[test]
     fn repeated_title_heading_is_dropped() {
-        let r = render("# My Policy\n\nText\n", "My policy", &Echo);
+        let r = render("# My Policy\n\nText\n", "My policy", &Echo, true);
         assert!(!r.html.contains("<h1"));
-        let r = render("# Other\n\nText\n", "My policy", &Echo);
+        let r = render("# Other\n\nText\n", "My policy", &Echo, true);
         assert!(r.html.contains("<h1"));
     }
 }

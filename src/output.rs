@@ -7,11 +7,12 @@
 //! the previous site restored) at the start of the next build.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::pages::{FileData, SiteFile};
+use crate::pages::{FileData, Sink, SiteFile};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 const STAGING: &str = "smsdoc-staging";
 const OLD: &str = "smsdoc-old";
@@ -45,48 +46,92 @@ pub fn recover(out: &Path) {
     }
 }
 
-pub fn write_site(out: &Path, files: &[SiteFile]) -> Result<(), Diagnostic> {
-    let io = |what: &str, p: &Path, e: std::io::Error| {
-        Diagnostic::error(Code::Io, format!("{what} {}: {e}", p.display()))
-            .help("check that the output directory's parent exists and is writable; the previous site is unchanged")
-    };
-    if let Some(parent) = out.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|e| io("cannot create", parent, e))?;
-        }
-    }
-    recover(out);
-    let tag = std::process::id().to_string();
-    let staging = sibling(out, STAGING, &tag);
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(|e| io("cannot create", &staging, e))?;
-    let result = (|| {
-        let dirs: BTreeSet<PathBuf> = files
-            .iter()
-            .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
-            .collect();
-        for d in &dirs {
-            std::fs::create_dir_all(d).map_err(|e| io("cannot create", d, e))?;
-        }
-        files.par_iter().try_for_each(|f| {
-            let dest = staging.join(&f.path);
-            match &f.data {
-                FileData::Bytes(b) => {
-                    let mut file = std::fs::File::create(&dest).map_err(|e| io("cannot write", &dest, e))?;
-                    file.write_all(b).map_err(|e| io("cannot write", &dest, e))
-                }
-                FileData::Copy(src) => std::fs::copy(src, &dest).map(|_| ()).map_err(|e| io("cannot copy", src, e)),
+fn io_error(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(Code::Io, format!("{what} {}: {e}", p.display()))
+        .help("check that the output directory's parent exists and is writable; the previous site is unchanged")
+}
+
+/// A build in progress: files are written into a staging directory next to
+/// the output directory; `commit` swaps it in. Dropped without `commit`
+/// (an error, a panic), the staging directory is removed and the previous
+/// site is untouched.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    tag: String,
+    made_dirs: Mutex<HashSet<PathBuf>>,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn new(out: &Path) -> Result<Staging, Diagnostic> {
+        if let Some(parent) = out.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| io_error("cannot create", parent, e))?;
             }
-        })
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
+        }
+        recover(out);
+        let tag = std::process::id().to_string();
+        let dir = sibling(out, STAGING, &tag);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
+        Ok(Staging { out: out.to_path_buf(), dir, tag, made_dirs: Mutex::new(HashSet::new()), committed: false })
     }
-    swap_in(&staging, out, &tag).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&staging);
-        io("cannot replace", out, e)
-    })
+
+    fn dest(&self, rel: &str) -> Result<PathBuf, Diagnostic> {
+        let dest = self.dir.join(rel);
+        if let Some(parent) = dest.parent() {
+            let mut made = self.made_dirs.lock().unwrap_or_else(|p| p.into_inner());
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(|e| io_error("cannot create", parent, e))?;
+                made.insert(parent.to_path_buf());
+            }
+        }
+        Ok(dest)
+    }
+
+    /// Swaps the staged site in place of the output directory.
+    pub fn commit(mut self) -> Result<(), Diagnostic> {
+        self.committed = true;
+        swap_in(&self.dir, &self.out, &self.tag).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&self.dir);
+            io_error("cannot replace", &self.out, e)
+        })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, file: SiteFile) -> Result<(), Diagnostic> {
+        let dest = self.dest(&file.path)?;
+        match &file.data {
+            FileData::Bytes(b) => std::fs::write(&dest, b).map_err(|e| io_error("cannot write", &dest, e)),
+            FileData::Copy(src) => std::fs::copy(src, &dest).map(|_| ()).map_err(|e| io_error("cannot copy", src, e)),
+        }
+    }
+    fn append(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let dest = self.dest(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&dest)
+            .map_err(|e| io_error("cannot write", &dest, e))?;
+        f.write_all(bytes).map_err(|e| io_error("cannot write", &dest, e))
+    }
+}
+
+/// Writes a complete list of files as the new site.
+pub fn write_site(out: &Path, files: &[SiteFile]) -> Result<(), Diagnostic> {
+    let staging = Staging::new(out)?;
+    files.par_iter().try_for_each(|f| staging.put(f.clone()))?;
+    staging.commit()
 }
 
 /// Moves `staging` to `out`, replacing any previous site.

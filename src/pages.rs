@@ -28,39 +28,93 @@ pub enum FileData {
     Copy(PathBuf),
 }
 
-/// Everything the site consists of. Rendering is parallel over documents;
-/// each page gets only its own data plus the small shared `site` object.
-pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, Vec<Diagnostic>> {
-    let shared = site_json(site);
-    let doc_pages: Vec<Result<SiteFile, Diagnostic>> = (0..site.docs.len())
-        .into_par_iter()
-        .filter(|&i| site.included[i])
-        .map(|i| render_doc(site, templates, &shared, i))
-        .collect();
-    let mut files = Vec::with_capacity(doc_pages.len() + site.assets.len() + 32);
-    let mut errors = Vec::new();
-    for r in doc_pages {
-        match r {
-            Ok(f) => files.push(f),
-            Err(d) => {
-                if !errors.contains(&d) {
-                    errors.push(d);
-                }
+/// Where rendered files go: a staging directory when building, memory when
+/// serving. Pages are handed over as soon as they are rendered, so a build
+/// never holds the whole site in memory.
+pub trait Sink: Sync {
+    fn put(&self, file: SiteFile) -> Result<(), Diagnostic>;
+    /// Appends to a file `put` earlier (for pages built in parts).
+    fn append(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic>;
+}
+
+/// Collects the site in memory.
+#[derive(Default)]
+pub struct MemorySink {
+    files: std::sync::Mutex<(Vec<SiteFile>, std::collections::HashMap<String, usize>)>,
+}
+
+impl MemorySink {
+    pub fn into_files(self) -> Vec<SiteFile> {
+        self.files.into_inner().map(|(f, _)| f).unwrap_or_else(|p| p.into_inner().0)
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, file: SiteFile) -> Result<(), Diagnostic> {
+        let mut g = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        let (files, index) = &mut *g;
+        match index.get(&file.path) {
+            Some(&i) => files[i] = file,
+            None => {
+                index.insert(file.path.clone(), files.len());
+                files.push(file);
             }
         }
+        Ok(())
     }
-    for (path, template, ctx) in list_pages(site, &shared) {
-        match render(templates, template, &ctx) {
-            Ok(html) => files.push(SiteFile { path, data: FileData::Bytes(html.into_bytes()) }),
-            Err(d) => errors.push(d),
+    fn append(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let mut g = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        let (files, index) = &mut *g;
+        if let Some(FileData::Bytes(b)) = index.get(path).map(|&i| &mut files[i].data) {
+            b.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+}
+
+/// Renders the whole site into memory.
+pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, Vec<Diagnostic>> {
+    let sink = MemorySink::default();
+    render_site_into(site, templates, &sink)?;
+    Ok(sink.into_files())
+}
+
+/// Renders every file of the site into `sink`. Document pages, clause pages
+/// and print chunks are rendered in parallel; each page's context holds its
+/// own data plus the small shared `site` object.
+pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<(), Vec<Diagnostic>> {
+    let shared = site_json(site);
+    let mut errors: Vec<Diagnostic> = (0..site.docs.len())
+        .into_par_iter()
+        .filter(|&i| site.included[i])
+        .filter_map(|i| render_doc(site, templates, &shared, i).and_then(|f| sink.put(f)).err())
+        .collect();
+    errors.extend(
+        list_pages(site, &shared)
+            .into_par_iter()
+            .filter_map(|(path, template, ctx)| {
+                render(templates, template, &ctx)
+                    .and_then(|html| sink.put(SiteFile { path, data: FileData::Bytes(html.into_bytes()) }))
+                    .err()
+            })
+            .collect::<Vec<_>>(),
+    );
+    if let Err(d) = render_print(site, templates, &shared, sink) {
+        errors.push(d);
+    }
+    let mut unique: Vec<Diagnostic> = Vec::new();
+    for d in errors {
+        if !unique.contains(&d) {
+            unique.push(d);
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !unique.is_empty() {
+        return Err(unique);
     }
-    files.extend(crate::exports::site_exports(site));
-    files.extend(static_files(site, templates));
-    Ok(files)
+    for f in crate::exports::site_exports(site).into_iter().chain(static_files(site, templates)) {
+        sink.put(f).map_err(|d| vec![d])?;
+    }
+    Ok(())
 }
 
 fn render(templates: &Templates, name: &str, ctx: &Value) -> Result<String, Diagnostic> {
@@ -72,13 +126,55 @@ fn render(templates: &Templates, name: &str, ctx: &Value) -> Result<String, Diag
 pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) -> Result<SiteFile, Diagnostic> {
     let mut ctx = Context::new();
     ctx.insert("site", shared);
-    ctx.insert("page", &doc_json(site, i));
+    ctx.insert("page", &doc_json(site, i, site.doc_html(i)));
     ctx.insert("current_path", &site.docs[i].url);
     let html = templates.render("page.html", &ctx)?;
     Ok(SiteFile {
         path: format!("{}index.html", site.docs[i].url),
         data: FileData::Bytes(html.into_bytes()),
     })
+}
+
+/// Marker in `print.html` where the documents go.
+const PRINT_MARKER: &str = "<!-- smsdoc:print-documents -->";
+
+/// `/print/`: the cover and contents from `print.html`, then every document
+/// rendered with `print_doc.html`, in register order. Written in batches so
+/// a large handbook never holds the whole page in memory.
+fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    let order = site.register_order();
+    let toc: Vec<Value> = order.iter().map(|&i| doc_summary(site, i)).collect();
+    let ctx = json!({
+        "site": shared,
+        "current_path": "print/",
+        "documents": toc,
+        "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
+    });
+    let page = render(templates, "print.html", &ctx)?;
+    let (head, tail) = page.split_once(PRINT_MARKER).unwrap_or((&page, ""));
+    sink.put(SiteFile { path: "print/index.html".into(), data: FileData::Bytes(head.as_bytes().to_vec()) })?;
+    let by_url: std::collections::HashMap<String, &str> = order
+        .iter()
+        .map(|&i| (format!("{}{}", site.config.base_url, site.docs[i].url), site.docs[i].id.as_str()))
+        .collect();
+    for batch in order.chunks(256) {
+        let parts: Vec<Result<String, Diagnostic>> = batch
+            .par_iter()
+            .map(|&i| {
+                let html = print_html(&site.doc_html(i), &site.docs[i].id, &by_url);
+                let mut ctx = Context::new();
+                ctx.insert("site", shared);
+                ctx.insert("page", &doc_json(site, i, html));
+                templates.render("print_doc.html", &ctx)
+            })
+            .collect();
+        let mut chunk = String::new();
+        for p in parts {
+            chunk.push_str(&p?);
+        }
+        sink.append("print/index.html", chunk.as_bytes())?;
+    }
+    sink.append("print/index.html", tail.as_bytes())
 }
 
 /// The non-document pages: (output path, template, context).
@@ -98,7 +194,6 @@ pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Val
         ("reviews/index.html".into(), "reviews.html", page("reviews/", reviews_json(site))),
         ("clauses/index.html".into(), "clauses.html", page("clauses/", clauses_json(site))),
         ("search/index.html".into(), "search.html", page("search/", json!({}))),
-        ("print/index.html".into(), "print.html", page("print/", print_json(site))),
     ];
     for (ci, cat) in site.cats.list.iter().enumerate() {
         for c in 0..cat.clauses.len() {
@@ -180,7 +275,7 @@ pub fn doc_summary(site: &Site, i: usize) -> Value {
     })
 }
 
-fn doc_json(site: &Site, i: usize) -> Value {
+fn doc_json(site: &Site, i: usize, content: String) -> Value {
     let d = &site.docs[i];
     let r = &site.rendered[i];
     let rv = &site.reviews[i];
@@ -231,7 +326,7 @@ fn doc_json(site: &Site, i: usize) -> Value {
         "url": d.url,
         "source": crate::diagnostics::slash_path(&d.file),
         "toc": r.toc,
-        "content": r.html,
+        "content": content,
         "backlinks": summaries(&g.backlinks[i]),
         "related": summaries(&g.related[i]),
         "supersedes": g.supersedes[i].filter(|&j| site.included[j]).map(|j| doc_summary(site, j)),
@@ -527,29 +622,6 @@ fn coverage_json(site: &Site) -> Value {
     json!({
         "types": types.iter().map(|t| json!({ "type": t.as_str(), "label": t.plural_label() })).collect::<Vec<_>>(),
         "standards": standards,
-    })
-}
-
-fn print_json(site: &Site) -> Value {
-    let order = site.register_order();
-    let by_url: std::collections::HashMap<String, &str> = order
-        .iter()
-        .map(|&i| (format!("{}{}", site.config.base_url, site.docs[i].url), site.docs[i].id.as_str()))
-        .collect();
-    let docs: Vec<Value> = order
-        .par_iter()
-        .map(|&i| {
-            let mut v = doc_json(site, i);
-            let html = print_html(&site.rendered[i].html, &site.docs[i].id, &by_url);
-            if let Some(o) = v.as_object_mut() {
-                o.insert("content".into(), json!(html));
-            }
-            v
-        })
-        .collect();
-    json!({
-        "documents": docs,
-        "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
     })
 }
 

@@ -81,7 +81,7 @@ impl Site {
                     cats: &cats,
                     base_url: &config.base_url,
                 };
-                markdown::render(doc.body(), &doc.title, &resolver)
+                markdown::render(doc.body(), &doc.title, &resolver, false)
             })
             .collect();
         let t = timings.record("markdown", t);
@@ -109,6 +109,20 @@ impl Site {
             diags,
             timings,
         })
+    }
+
+    /// The HTML of document `i`'s body. Produced on demand (not kept in
+    /// the site) so memory stays flat on large handbooks.
+    pub fn doc_html(&self, i: usize) -> String {
+        let doc = &self.docs[i];
+        let resolver = DocResolver {
+            doc,
+            docs: &self.docs,
+            index: &self.index,
+            cats: &self.cats,
+            base_url: &self.config.base_url,
+        };
+        markdown::render(doc.body(), &doc.title, &resolver, true).html
     }
 
     pub fn errors(&self) -> usize {

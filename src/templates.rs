@@ -26,6 +26,7 @@ pub const THEME_TEMPLATES: &[(&str, &str)] = theme_files!(
     "reviews.html",
     "search.html",
     "print.html",
+    "print_doc.html",
     "404.html",
 );
 
