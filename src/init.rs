@@ -136,6 +136,37 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
         write(&rel, &document(&cat, req, t, &id))?;
         let _ = writeln!(index, "- [[{id}]] — {}", req.label);
     }
+    // Clauses no required document cites still need an owner in the SMS:
+    // one starter document per top-level clause gathers them, with a
+    // section per clause to describe how it is met.
+    let cited: std::collections::HashSet<&str> = cat.required.iter().flat_map(|r| r.clauses.iter().map(String::as_str)).collect();
+    let mut extra = 0;
+    for (g, group) in cat.clauses.iter().enumerate().filter(|(_, c)| c.parent.is_none()) {
+        let leaves: Vec<&crate::catalogue::Clause> = cat
+            .subtree(g)
+            .into_iter()
+            .skip(1)
+            .map(|i| &cat.clauses[i])
+            .filter(|c| c.children.is_empty() && !cited.contains(c.number.as_str()))
+            .collect();
+        if leaves.is_empty() {
+            continue;
+        }
+        extra += 1;
+        let id = format!("SMS-{:03}", 900 + extra);
+        let numbers: Vec<String> = leaves.iter().map(|c| format!("\"{}\"", c.number)).collect();
+        let mut text = format!(
+            "---\nid: {id}\ntitle: {title}\ntype: process\nowner: SMS Manager\nstatus: draft\nversion: \"0.1\"\nclauses: [{clauses}]\nreview_interval: 12 months\n---\n",
+            title = yaml_str(&format!("How we meet clause {} — {}", group.number, group.title)),
+            clauses = numbers.join(", ")
+        );
+        let _ = writeln!(text, "<!-- Describe, for each clause below, how the organisation meets it and where the evidence is. -->\n");
+        for c in leaves {
+            let _ = writeln!(text, "## {} {}\n\n_To be completed._\n", c.number, c.title);
+        }
+        write(&format!("docs/sms/clause-{}.md", group.number.replace('.', "-")), &text)?;
+        let _ = writeln!(index, "- [[{id}]] — clause {} {}", group.number, group.title);
+    }
     let start = format!(
         "---\nid: SMS-000\ntitle: About this handbook\ntype: other\nowner: SMS Manager\nstatus: draft\n---\n\
          ## How this handbook works\n\n\
@@ -147,7 +178,7 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
         std = cat.title
     );
     write("docs/about-this-handbook.md", &start)?;
-    Ok(InitReport { root: dir.to_path_buf(), documents: cat.required.len() + 1 })
+    Ok(InitReport { root: dir.to_path_buf(), documents: cat.required.len() + extra + 1 })
 }
 
 fn document(cat: &Catalogue, req: &RequiredDoc, t: DocType, id: &str) -> String {

@@ -124,182 +124,192 @@ pub fn slugify(text: &str) -> String {
 /// very large documents and handbooks.
 pub const MAX_TEXT_BYTES: usize = 8 * 1024;
 
+/// A table of contents longer than this helps nobody; it also keeps the
+/// page render of a pathological document bounded.
+pub const MAX_TOC_ENTRIES: usize = 300;
+
 /// Renders a document body. `title` lets a leading `# Title` that repeats
 /// the front matter title be dropped (the page template shows it already).
 /// With `html` false only headings, links and text are collected (what
 /// checking needs) and no HTML is produced: the site is scanned once for the
 /// link graph and each page's HTML is produced when it is written.
+///
+/// Events stream from the parser to the HTML writer; only a heading's own
+/// events are buffered (its id depends on its text), so memory stays
+/// proportional to the output, not to the number of events.
 pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver, html: bool) -> Rendered {
-    let events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options()).into_offset_iter().collect();
-    let mut out = Rendered::default();
-
-    // Pass 1: heading ids, unique within the document.
-    let mut used: HashMap<String, usize> = HashMap::new();
-    let mut heading_ids: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
-            let mut text = String::new();
-            let mut j = i + 1;
-            while j < events.len() && !matches!(events[j].0, Event::End(TagEnd::Heading(_))) {
-                if let Event::Text(t) | Event::Code(t) = &events[j].0 {
-                    text.push_str(t);
-                }
-                j += 1;
-            }
-            let base = id.as_ref().map_or_else(|| slugify(&text), |s| s.to_string());
-            let mut unique = base.clone();
-            while let Some(n) = used.get_mut(&unique) {
-                *n += 1;
-                unique = format!("{base}-{n}");
-            }
-            used.insert(unique.clone(), 0);
-            if matches!(level, HeadingLevel::H2 | HeadingLevel::H3 | HeadingLevel::H4) {
-                out.toc.push(TocEntry {
-                    level: *level as u8,
-                    id: unique.clone(),
-                    text: text.trim().to_string(),
-                });
-            }
-            heading_ids.push(unique);
-            i = j;
-        }
-        i += 1;
+    let mut stream = Stream {
+        parser: Parser::new_ext(body, options()).into_offset_iter(),
+        resolver,
+        title,
+        html,
+        first: true,
+        pending: std::collections::VecDeque::new(),
+        used: HashMap::new(),
+        replacing_link_text: false,
+        out: Rendered::default(),
+    };
+    if html {
+        let mut buf = String::with_capacity(body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut buf, &mut stream);
+        stream.out.html = buf;
+    } else {
+        for _ in &mut stream {}
     }
+    stream.out
+}
 
-    // A leading H1 that repeats the title is dropped.
-    let mut skip_until = 0;
-    if let Some((Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }), _)) = events.first() {
+struct Stream<'a, 'r> {
+    parser: pulldown_cmark::OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>,
+    resolver: &'r dyn LinkResolver,
+    title: &'r str,
+    html: bool,
+    /// Nothing has been emitted yet (for dropping a repeated title).
+    first: bool,
+    pending: std::collections::VecDeque<Event<'a>>,
+    /// Heading ids in use → how many times the base id was repeated.
+    used: HashMap<String, usize>,
+    /// Inside a bare `[[ID]]` whose text is replaced by the target's title.
+    replacing_link_text: bool,
+    out: Rendered,
+}
+
+impl<'a> Iterator for Stream<'a, '_> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Some(e);
+            }
+            let (event, range) = self.parser.next()?;
+            let first = std::mem::replace(&mut self.first, false);
+            match event {
+                Event::Start(Tag::Heading { level, id, classes, attrs }) => self.heading(level, id, classes, attrs, first),
+                Event::Start(Tag::CodeBlock(kind)) => self.code_block(kind),
+                other => self.inline(other, range),
+            }
+        }
+    }
+}
+
+impl<'a> Stream<'a, '_> {
+    fn heading(
+        &mut self,
+        level: HeadingLevel,
+        explicit: Option<CowStr<'a>>,
+        classes: Vec<CowStr<'a>>,
+        attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+        first: bool,
+    ) {
+        let mut inner = Vec::new();
         let mut text = String::new();
-        let mut j = 1;
-        while j < events.len() && !matches!(events[j].0, Event::End(TagEnd::Heading(_))) {
-            if let Event::Text(t) | Event::Code(t) = &events[j].0 {
+        for (e, r) in self.parser.by_ref() {
+            if matches!(e, Event::End(TagEnd::Heading(_))) {
+                break;
+            }
+            if let Event::Text(t) | Event::Code(t) = &e {
                 text.push_str(t);
             }
-            j += 1;
+            inner.push((e, r));
         }
-        if text.trim().eq_ignore_ascii_case(title.trim()) {
-            skip_until = j + 1;
+        let base = explicit.as_ref().map_or_else(|| slugify(&text), |s| s.to_string());
+        let mut id = base.clone();
+        while let Some(n) = self.used.get_mut(&id) {
+            *n += 1;
+            id = format!("{base}-{n}");
+        }
+        self.used.insert(id.clone(), 0);
+        if matches!(level, HeadingLevel::H2 | HeadingLevel::H3 | HeadingLevel::H4) && self.out.toc.len() < MAX_TOC_ENTRIES {
+            self.out.toc.push(TocEntry { level: level as u8, id: id.clone(), text: text.trim().to_string() });
+        }
+        self.out.anchors.push(id.clone());
+        if first && level == HeadingLevel::H1 && text.trim().eq_ignore_ascii_case(self.title.trim()) {
+            return;
+        }
+        self.emit(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs }));
+        for (e, r) in inner {
+            self.inline(e, r);
+        }
+        self.emit(Event::End(TagEnd::Heading(level)));
+        push_text(&mut self.out.text, " ");
+    }
+
+    fn code_block(&mut self, kind: CodeBlockKind<'a>) {
+        let lang = match &kind {
+            CodeBlockKind::Fenced(info) => info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("").to_string(),
+            CodeBlockKind::Indented => String::new(),
+        };
+        let mut code = String::new();
+        for (e, _) in self.parser.by_ref() {
+            match e {
+                Event::Text(t) => code.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => break,
+                _ => {}
+            }
+        }
+        push_text(&mut self.out.text, &code);
+        push_text(&mut self.out.text, "\n");
+        if self.html {
+            self.pending.push_back(Event::Html(CowStr::from(highlight(&lang, &code))));
         }
     }
 
-    // Pass 2: rewrite events.
-    let mut html_events: Vec<Event<'_>> = Vec::with_capacity(events.len());
-    let mut headings = heading_ids.iter();
-    let mut code: Option<(String, String)> = None; // (lang, text)
-    let mut replace_link_text = 0usize; // depth of a bare wiki link whose text is replaced
-    for (idx, (event, range)) in events.into_iter().enumerate() {
-        if idx < skip_until {
-            if matches!(event, Event::Start(Tag::Heading { .. })) {
-                headings.next();
-            }
-            continue;
+    fn emit(&mut self, e: Event<'a>) {
+        if self.html {
+            self.pending.push_back(e);
         }
-        if let Some((_, buf)) = code.as_mut() {
-            match event {
-                Event::Text(t) => {
-                    buf.push_str(&t);
-                    continue;
-                }
-                Event::End(TagEnd::CodeBlock) => {
-                    let (lang, text) = code.take().unwrap_or_default();
-                    push_text(&mut out.text, &text);
-                    push_text(&mut out.text, "\n");
-                    if html {
-                        html_events.push(Event::Html(CowStr::from(highlight(&lang, &text))));
-                    }
-                    continue;
-                }
-                _ => continue,
-            }
-        }
+    }
+
+    fn inline(&mut self, event: Event<'a>, range: std::ops::Range<usize>) {
         match event {
-            Event::Start(Tag::Heading { level, id: _, classes, attrs }) => {
-                let id = headings.next().cloned().unwrap_or_default();
-                html_events.push(Event::Start(Tag::Heading {
-                    level,
-                    id: Some(CowStr::from(id)),
-                    classes,
-                    attrs,
-                }));
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("").to_string(),
-                    CodeBlockKind::Indented => String::new(),
-                };
-                code = Some((lang, String::new()));
-            }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let wiki = matches!(link_type, LinkType::WikiLink { .. });
                 let bare_wiki = matches!(link_type, LinkType::WikiLink { has_pothole: false });
-                let resolved = resolver.resolve(&dest_url, wiki, false);
+                let resolved = self.resolver.resolve(&dest_url, wiki, false);
                 let href = resolved.href.clone();
                 let replacement = if bare_wiki { resolved.text.clone() } else { None };
-                out.links.push(LinkRecord {
-                    offset: range.start,
-                    dest: dest_url.to_string(),
-                    resolved,
-                });
-                html_events.push(Event::Start(Tag::Link {
+                self.out.links.push(LinkRecord { offset: range.start, dest: dest_url.to_string(), resolved });
+                self.emit(Event::Start(Tag::Link {
                     link_type: if wiki { LinkType::Inline } else { link_type },
                     dest_url: CowStr::from(href),
                     title,
                     id,
                 }));
                 if let Some(text) = replacement {
-                    push_text(&mut out.text, &text);
-                    html_events.push(Event::Text(CowStr::from(text)));
-                    replace_link_text = 1;
+                    push_text(&mut self.out.text, &text);
+                    self.emit(Event::Text(CowStr::from(text)));
+                    self.replacing_link_text = true;
                 }
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let resolved = resolver.resolve(&dest_url, false, true);
+                let resolved = self.resolver.resolve(&dest_url, false, true);
                 let href = resolved.href.clone();
-                out.links.push(LinkRecord {
-                    offset: range.start,
-                    dest: dest_url.to_string(),
-                    resolved,
-                });
-                html_events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::from(href),
-                    title,
-                    id,
-                }));
+                self.out.links.push(LinkRecord { offset: range.start, dest: dest_url.to_string(), resolved });
+                self.emit(Event::Start(Tag::Image { link_type, dest_url: CowStr::from(href), title, id }));
             }
-            Event::End(TagEnd::Link) if replace_link_text > 0 => {
-                replace_link_text = 0;
-                html_events.push(Event::End(TagEnd::Link));
+            Event::End(TagEnd::Link) if self.replacing_link_text => {
+                self.replacing_link_text = false;
+                self.emit(Event::End(TagEnd::Link));
             }
-            Event::Text(_) | Event::Code(_) if replace_link_text > 0 => {}
+            Event::Text(_) | Event::Code(_) if self.replacing_link_text => {}
             Event::Text(t) => {
-                push_text(&mut out.text, &t);
-                html_events.push(Event::Text(t));
+                push_text(&mut self.out.text, &t);
+                self.emit(Event::Text(t));
             }
             Event::Code(t) => {
-                push_text(&mut out.text, &t);
-                html_events.push(Event::Code(t));
+                push_text(&mut self.out.text, &t);
+                self.emit(Event::Code(t));
             }
-            Event::SoftBreak | Event::HardBreak => {
-                push_text(&mut out.text, " ");
-                html_events.push(event);
-            }
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
-                push_text(&mut out.text, " ");
-                html_events.push(event);
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                push_text(&mut self.out.text, " ");
+                self.emit(event);
             }
             // Raw HTML in documents is passed through: handbooks are written
             // by the organisation itself, as with every static site generator.
-            other => html_events.push(other),
+            other => self.emit(other),
         }
     }
-    out.anchors = heading_ids;
-    if html {
-        out.html.reserve(body.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut out.html, html_events.into_iter());
-    }
-    out
 }
 
 fn push_text(buf: &mut String, s: &str) {

@@ -1,0 +1,61 @@
+//! The example handbook (example-sms/) is what new users see first: it must
+//! build without errors, cover every clause of ISO/IEC 20000-1, provide every
+//! required document but the one gap its README page documents, and show
+//! overdue and due-soon reviews.
+
+use std::path::Path;
+use std::process::Command;
+
+fn example() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/example-sms"))
+}
+
+#[test]
+fn example_builds_with_full_clause_coverage() {
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+        .args(["build", "--root"])
+        .arg(example())
+        .arg("--out")
+        .arg(out.path().join("site"))
+        .args(["--today", "2026-11-24"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error["), "{stderr}");
+
+    let cov: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("site/coverage.json")).unwrap()).unwrap();
+    assert_eq!(cov["standard"], "iso20000-1:2018");
+    let clauses = cov["clauses"].as_array().unwrap();
+    assert_eq!(clauses.len(), 70, "every clause below the top level");
+    for c in clauses {
+        assert_eq!(c["status"], "covered", "clause not covered: {c}");
+    }
+    let missing: Vec<&str> = cov["required_documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] != "present")
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["service-budgets"], "only the gap documented in DOC-000");
+    let about = std::fs::read_to_string(example().join("docs/about-this-handbook.md")).unwrap();
+    assert!(about.contains("service-budgets"), "the deliberate gap is explained in the handbook");
+}
+
+#[test]
+fn example_shows_overdue_and_due_soon_reviews_for_the_next_five_years() {
+    for today in ["2026-11-24", "2027-06-30", "2028-02-29", "2029-09-01", "2031-11-24"] {
+        let run = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+            .args(["check", "--format", "json", "--today", today, "--root"])
+            .arg(example())
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{today}: {}", String::from_utf8_lossy(&run.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert!(report["reviews"]["overdue"].as_u64().unwrap() > 0, "{today}: {}", report["reviews"]);
+        assert!(report["reviews"]["due_soon"].as_u64().unwrap() > 0, "{today}: {}", report["reviews"]);
+        assert_eq!(report["coverage"]["gaps"], 0, "{today}");
+    }
+}
