@@ -17,7 +17,10 @@ pub const BUILTIN: [(&str, &str); 3] = [
         "iso-iec-27001-2022.yaml",
         include_str!("../catalogues/iso-iec-27001-2022.yaml"),
     ),
-    ("iso-9001-2015.yaml", include_str!("../catalogues/iso-9001-2015.yaml")),
+    (
+        "iso-9001-2015.yaml",
+        include_str!("../catalogues/iso-9001-2015.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -60,7 +63,13 @@ impl Catalogue {
     pub fn slug(&self) -> String {
         self.id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect()
     }
 
@@ -120,6 +129,10 @@ impl Catalogue {
         };
         let mut diags = Vec::new();
         let mut pending_parents: Vec<(usize, String)> = Vec::new();
+        // Line of each clause's entry, and how often each number was seen
+        // (so a duplicate is reported at its second entry).
+        let mut clause_lines: Vec<usize> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (section, prefix) in [("clauses", ""), ("annex_a", "A.")] {
             let Some(list) = doc[section].as_vec() else {
                 if section == "clauses" {
@@ -145,18 +158,21 @@ impl Catalogue {
                         continue;
                     }
                 };
+                let nth = seen.entry(format!("{prefix}{number}")).or_insert(0);
+                let line = entry_line(text, section, "number", &number, *nth);
+                *nth += 1;
                 let number = format!("{prefix}{number}");
                 let title = s(&entry["title"]).unwrap_or_default();
                 if title.is_empty() {
                     diags.push(err(
-                        line_of(&number),
+                        line,
                         format!("clause {number} has no title"),
                         "every entry needs number and title",
                     ));
                 }
                 if cat.index.contains_key(&number) {
                     diags.push(err(
-                        line_of(&number),
+                        line,
                         format!("clause {number} is listed twice"),
                         "clause numbers must be unique",
                     ));
@@ -167,6 +183,7 @@ impl Catalogue {
                 if let Some(p) = s(&entry["parent"]) {
                     pending_parents.push((i, format!("{prefix}{p}")));
                 }
+                clause_lines.push(line);
                 cat.clauses.push(Clause {
                     number,
                     title,
@@ -185,33 +202,47 @@ impl Catalogue {
                 _ => {
                     let number = cat.clauses[child].number.clone();
                     diags.push(err(
-                        line_of(&number),
-                        format!("clause {number} names parent {parent}, which is not listed before it"),
+                        clause_lines[child],
+                        format!(
+                            "clause {number} names parent {parent}, which is not listed before it"
+                        ),
                         "list every parent clause before its children",
                     ));
                 }
             }
         }
         for i in 0..cat.clauses.len() {
-            cat.clauses[i].depth = cat.clauses[i].parent.map_or(0, |p| cat.clauses[p].depth + 1);
+            cat.clauses[i].depth = cat.clauses[i]
+                .parent
+                .map_or(0, |p| cat.clauses[p].depth + 1);
         }
         if let Some(list) = doc["required_documents"].as_vec() {
             for entry in list {
                 let Some(key) = s(&entry["key"]) else {
-                    diags.push(err(0, "a required_documents entry has no `key`".into(), "every entry needs key and label"));
+                    diags.push(err(
+                        0,
+                        "a required_documents entry has no `key`".into(),
+                        "every entry needs key and label",
+                    ));
                     continue;
                 };
-                if cat.required.iter().any(|r| r.key == key) {
-                    diags.push(err(line_of(&key), format!("required document key `{key}` is listed twice"), "keys must be unique"));
+                let nth = cat.required.iter().filter(|r| r.key == key).count();
+                let line = entry_line(text, "required_documents", "key", &key, nth);
+                if nth > 0 {
+                    diags.push(err(
+                        line,
+                        format!("required document key `{key}` is listed twice"),
+                        "keys must be unique",
+                    ));
                 }
                 let clauses: Vec<String> = entry["clauses"]
                     .as_vec()
-                    .map(|v| v.iter().filter_map(|c| s(c)).collect())
+                    .map(|v| v.iter().filter_map(s).collect())
                     .unwrap_or_default();
                 for c in &clauses {
                     if !cat.index.contains_key(c) {
                         diags.push(err(
-                            line_of(&key),
+                            line,
                             format!("required document `{key}` cites clause {c}, which is not in the catalogue"),
                             "cite only clause numbers listed under `clauses`",
                         ));
@@ -233,6 +264,74 @@ impl Catalogue {
     }
 }
 
+/// The catalogue paths as written in the config (for locating them in
+/// its text), in the order of `config.catalogues`.
+fn config_catalogue_names(config: &crate::config::Config) -> Vec<String> {
+    config
+        .catalogues
+        .iter()
+        .map(|p| slash_path(p.strip_prefix(&config.root).unwrap_or(p)))
+        .collect()
+}
+
+/// Line and column (1-based) of the quoted string `value` in a TOML text;
+/// (0, 0) when it cannot be found (the message still names the file).
+fn value_position(text: &str, value: &str) -> (usize, usize) {
+    for quote in ['"', '\''] {
+        let needle = format!("{quote}{value}{quote}");
+        if let Some(at) = text.find(&needle) {
+            return crate::diagnostics::LineIndex::new(text).line_col(text, at);
+        }
+    }
+    (0, 0)
+}
+
+/// Line (1-based) of the `nth` entry of top-level list `section` whose
+/// `field` is `value` (`number: "8.6.1"`, `- key: sms-scope`, flow or block
+/// style); 0 when not found.
+fn entry_line(text: &str, section: &str, field: &str, value: &str, nth: usize) -> usize {
+    let mut in_section = false;
+    let mut found = 0;
+    for (i, line) in text.lines().enumerate() {
+        let top_level = !line.starts_with([' ', '\t', '-', '#']) && !line.trim().is_empty();
+        if top_level {
+            in_section = line
+                .trim_end()
+                .strip_prefix(section)
+                .is_some_and(|r| r.trim_start().starts_with(':'));
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        let declares = line.match_indices(field).any(|(at, _)| {
+            let before_ok = line[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let Some(rest) = line[at + field.len()..].trim_start().strip_prefix(':') else {
+                return false;
+            };
+            let rest = rest.trim_start();
+            let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+            before_ok
+                && rest.strip_prefix(value).is_some_and(|after| {
+                    after
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_')))
+                })
+        });
+        if declares {
+            if found == nth {
+                return i + 1;
+            }
+            found += 1;
+        }
+    }
+    0
+}
+
 /// Where a clause tag points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClauseRef {
@@ -244,8 +343,13 @@ pub enum TagResolution {
     Found(ClauseRef),
     /// Deeper than the catalogue: counts for the nearest catalogued parent.
     TooDeep(ClauseRef),
-    Unknown { suggestion: Option<String> },
-    UnknownStandard { standard: String, suggestion: Option<String> },
+    Unknown {
+        suggestion: Option<String>,
+    },
+    UnknownStandard {
+        standard: String,
+        suggestion: Option<String>,
+    },
 }
 
 /// The catalogues in force for a handbook; the first is the default for
@@ -277,20 +381,33 @@ impl Catalogues {
     pub fn load(config: &crate::config::Config) -> Result<Catalogues, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         let mut custom = Vec::new();
-        for path in &config.catalogues {
+        // The config's text, to point at the value a message is about.
+        let config_text = std::fs::read_to_string(config.config_path()).unwrap_or_default();
+        let at_value = |d: Diagnostic, value: &str| {
+            let (line, column) = value_position(&config_text, value);
+            d.at(crate::config::CONFIG_FILE, line, column)
+        };
+        for (path, raw) in config.catalogues.iter().zip(config_catalogue_names(config)) {
             let rel = config.rel(path).to_path_buf();
             match std::fs::read_to_string(path) {
                 Ok(text) => match Catalogue::parse(&text, &rel) {
                     Ok(c) => custom.push(c),
                     Err(d) => diags.extend(d),
                 },
-                Err(e) => diags.push(
-                    Diagnostic::error(Code::Config, format!("cannot read catalogue {}: {e}", slash_path(&rel)))
-                        .in_file(crate::config::CONFIG_FILE)
-                        .help("check the path in `catalogues`; it is relative to the handbook root"),
-                ),
+                Err(e) => diags.push(at_value(
+                    Diagnostic::error(
+                        Code::Config,
+                        format!("cannot read catalogue {}: {e}", slash_path(&rel)),
+                    )
+                    .help("check the path in `catalogues`; it is relative to the handbook root"),
+                    &raw,
+                )),
             }
         }
+        // A custom catalogue that failed to load usually defines the
+        // standard named in `standards`; "unknown standard" would only
+        // repeat that failure.
+        let custom_failed = !diags.is_empty();
         let mut list: Vec<Catalogue> = Vec::new();
         for id in &config.standards {
             if list.iter().any(|c| &c.id == id) {
@@ -300,17 +417,23 @@ impl Catalogues {
                 list.push(custom.remove(pos));
             } else if let Some(c) = Catalogues::builtin(id) {
                 list.push(c);
-            } else {
+            } else if !custom_failed {
                 let ids = Catalogues::builtin_ids();
                 let hint = match did_you_mean(id, ids.iter().map(String::as_str)) {
                     Some(s) => format!("did you mean `{s}`? Built-in: {}", ids.join(", ")),
-                    None => format!("built-in standards: {}; or add a file to `catalogues`", ids.join(", ")),
+                    None => format!(
+                        "built-in standards: {}; or add a file to `catalogues`",
+                        ids.join(", ")
+                    ),
                 };
-                diags.push(
-                    Diagnostic::error(Code::Config, format!("unknown standard `{id}` in `standards`"))
-                        .in_file(crate::config::CONFIG_FILE)
-                        .help(hint),
-                );
+                diags.push(at_value(
+                    Diagnostic::error(
+                        Code::Config,
+                        format!("unknown standard `{id}` in `standards`"),
+                    )
+                    .help(hint),
+                    id,
+                ));
             }
         }
         for c in custom {
@@ -337,12 +460,11 @@ impl Catalogues {
     /// (`iso27001:2022:A.5.1`).
     pub fn resolve(&self, tag: &str) -> TagResolution {
         let tag = tag.trim();
-        let (cat_idx, number) = match self
-            .list
-            .iter()
-            .enumerate()
-            .find_map(|(i, c)| tag.strip_prefix(c.id.as_str()).and_then(|r| r.strip_prefix(':')).map(|n| (i, n)))
-        {
+        let (cat_idx, number) = match self.list.iter().enumerate().find_map(|(i, c)| {
+            tag.strip_prefix(c.id.as_str())
+                .and_then(|r| r.strip_prefix(':'))
+                .map(|n| (i, n))
+        }) {
             Some(found) => found,
             None => {
                 // A qualified tag for a standard that is not in force?
@@ -358,7 +480,10 @@ impl Catalogues {
         };
         let cat = &self.list[cat_idx];
         if let Some(i) = cat.get(number) {
-            return TagResolution::Found(ClauseRef { catalogue: cat_idx, clause: i });
+            return TagResolution::Found(ClauseRef {
+                catalogue: cat_idx,
+                clause: i,
+            });
         }
         // Deeper than the catalogue: walk up the dotted number.
         let mut n = number;
@@ -370,7 +495,10 @@ impl Catalogues {
                 // Only a real extension of a leaf-ish path counts as "too
                 // deep"; `8.99` under `8` is simply unknown.
                 if cat.clauses[i].children.is_empty() {
-                    return TagResolution::TooDeep(ClauseRef { catalogue: cat_idx, clause: i });
+                    return TagResolution::TooDeep(ClauseRef {
+                        catalogue: cat_idx,
+                        clause: i,
+                    });
                 }
                 break;
             }
@@ -426,7 +554,13 @@ mod tests {
                         parent
                     );
                 } else {
-                    assert!(!c.number.contains('.') || c.number.starts_with("A.") && c.number.matches('.').count() == 1, "{} top-level {}", cat.id, c.number);
+                    assert!(
+                        !c.number.contains('.')
+                            || c.number.starts_with("A.") && c.number.matches('.').count() == 1,
+                        "{} top-level {}",
+                        cat.id,
+                        c.number
+                    );
                 }
             }
             let mut keys: Vec<&str> = cat.required.iter().map(|r| r.key.as_str()).collect();
@@ -435,8 +569,17 @@ mod tests {
             keys.dedup();
             assert_eq!(keys.len(), n, "{} has duplicate required keys", cat.id);
             for r in &cat.required {
-                assert!(!r.clauses.is_empty(), "{} {} cites no clause", cat.id, r.key);
-                assert!(matches!(r.basis.as_str(), "explicit" | "implied"), "{}", r.key);
+                assert!(
+                    !r.clauses.is_empty(),
+                    "{} {} cites no clause",
+                    cat.id,
+                    r.key
+                );
+                assert!(
+                    matches!(r.basis.as_str(), "explicit" | "implied"),
+                    "{}",
+                    r.key
+                );
             }
         }
     }
@@ -448,9 +591,16 @@ mod tests {
         let iso20k = by_id("iso20000-1:2018");
         assert_eq!(iso20k.clauses.len(), 77);
         assert_eq!(iso20k.required.len(), 55);
-        assert_eq!(iso20k.clauses[iso20k.get("8.6.1").unwrap()].title, "Incident management");
+        assert_eq!(
+            iso20k.clauses[iso20k.get("8.6.1").unwrap()].title,
+            "Incident management"
+        );
         let iso27k = by_id("iso27001:2022");
-        let annex: Vec<_> = iso27k.clauses.iter().filter(|c| c.number.starts_with("A.") && c.depth == 1).collect();
+        let annex: Vec<_> = iso27k
+            .clauses
+            .iter()
+            .filter(|c| c.number.starts_with("A.") && c.depth == 1)
+            .collect();
         assert_eq!(annex.len(), 93);
         assert!(iso27k.get("A.5.1").is_some());
         assert!(iso27k.get("5.1").is_some());
@@ -467,17 +617,26 @@ mod tests {
             ],
         };
         assert!(matches!(cats.resolve("8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
-        assert!(matches!(cats.resolve("iso20000-1:2018:8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
-        assert!(matches!(cats.resolve("iso27001:2022:A.5.1"), TagResolution::Found(r) if r.catalogue == 1));
+        assert!(
+            matches!(cats.resolve("iso20000-1:2018:8.6.1"), TagResolution::Found(r) if r.catalogue == 0)
+        );
+        assert!(
+            matches!(cats.resolve("iso27001:2022:A.5.1"), TagResolution::Found(r) if r.catalogue == 1)
+        );
         match cats.resolve("8.6.1.2") {
             TagResolution::TooDeep(r) => assert_eq!(cats.clause(r).number, "8.6.1"),
             _ => panic!("expected too deep"),
         }
         match cats.resolve("8.6.9") {
-            TagResolution::Unknown { suggestion } => assert!(suggestion.unwrap().starts_with("8.6.")),
+            TagResolution::Unknown { suggestion } => {
+                assert!(suggestion.unwrap().starts_with("8.6."))
+            }
             _ => panic!("expected unknown"),
         }
-        assert!(matches!(cats.resolve("iso9001:2015:8.5"), TagResolution::UnknownStandard { .. }));
+        assert!(matches!(
+            cats.resolve("iso9001:2015:8.5"),
+            TagResolution::UnknownStandard { .. }
+        ));
     }
 
     #[test]
@@ -488,5 +647,34 @@ mod tests {
         assert!(e[0].message.contains("parent 2"));
         assert_eq!(e[0].line, 4);
         assert!(e[1].message.contains("clause 9"));
+    }
+
+    #[test]
+    fn entries_are_located_by_their_own_line() {
+        let text = "standard: {id: x:1}\nclauses:\n  - {number: \"1\", title: A}\n  - {number: \"1.1\", title: B, parent: \"1\"}\n  - number: '1.1'\n    title: C\nannex_a:\n  - {number: \"1\", title: D}\nrequired_documents:\n  - {key: k, label: K, clauses: [\"1\"]}\n  - key: k\n";
+        assert_eq!(entry_line(text, "clauses", "number", "1", 0), 3);
+        assert_eq!(entry_line(text, "clauses", "number", "1.1", 0), 4);
+        assert_eq!(entry_line(text, "clauses", "number", "1.1", 1), 5);
+        assert_eq!(entry_line(text, "annex_a", "number", "1", 0), 8);
+        assert_eq!(entry_line(text, "required_documents", "key", "k", 1), 11);
+        assert_eq!(entry_line(text, "clauses", "number", "9", 0), 0);
+        let e = Catalogue::parse(text, Path::new("c.yaml")).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("clause 1.1 is listed twice") && d.line == 5),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("`k` is listed twice") && d.line == 11),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn config_values_are_located() {
+        let text = "title = \"T\"\nstandards = [\"a:1\", 'b:2']\n";
+        assert_eq!(value_position(text, "b:2"), (2, 21));
+        assert_eq!(value_position(text, "c:3"), (0, 0));
     }
 }

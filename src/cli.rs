@@ -64,6 +64,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Create a starter handbook: config, folders and one draft per required document.
     Init(InitArgs),
+    /// Preview the handbook in a browser; rebuilds and reloads on every save.
+    Serve(ServeArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -161,6 +163,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check(&g, &a),
         Command::Clauses(a) => clauses(&g, &a),
         Command::Export(a) => export(&g, &a),
+        Command::Serve(a) => serve(&g, &a),
         Command::Init(a) => init(&g, &a),
     }
 }
@@ -192,6 +195,15 @@ pub fn today() -> Date {
 /// Finds the root and loads the config; on failure prints why and returns
 /// the exit code.
 pub fn load_config(g: &Global) -> Result<Config, i32> {
+    find_config(g).map_err(|(diags, root)| {
+        print_diags(g, &diags, &root);
+        EXIT_USAGE
+    })
+}
+
+/// Finds the root and loads the config; on failure the diagnostics and the
+/// folder their paths are relative to.
+fn find_config(g: &Global) -> Result<Config, (Vec<Diagnostic>, PathBuf)> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = match &g.root {
         Some(r) => {
@@ -199,18 +211,14 @@ pub fn load_config(g: &Global) -> Result<Config, i32> {
             if !r.is_dir() {
                 let d = Diagnostic::error(crate::diagnostics::Code::Config, format!("--root {} is not a folder", r.display()))
                     .help("pass the folder that holds smsdoc.toml");
-                print_diags(g, &[d], &cwd);
-                return Err(EXIT_USAGE);
+                return Err((vec![d], cwd));
             }
             r
         }
         None => config::find_root(&cwd).unwrap_or(cwd.clone()),
     };
     let root = crate::content::normalise(&root);
-    config::load(&root).map_err(|diags| {
-        print_diags(g, &diags, &root);
-        EXIT_USAGE
-    })
+    config::load(&root).map_err(|diags| (diags, root))
 }
 
 fn options(c: &CommonArgs) -> BuildOptions {
@@ -254,6 +262,27 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A one-line progress indicator for long runs, on a terminal only.
+struct Progress {
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(g: &Global) -> Progress {
+        Progress { enabled: !g.quiet && std::io::stderr().is_terminal() }
+    }
+    fn show(&self, msg: &str) {
+        if self.enabled {
+            let mut e = std::io::stderr();
+            let _ = write!(e, "\r\x1b[2K{msg}");
+            let _ = e.flush();
+        }
+    }
+    fn clear(&self) {
+        self.show("");
+    }
+}
+
 fn build(g: &Global, a: &BuildArgs) -> i32 {
     let started = Instant::now();
     let mut config = match load_config(g) {
@@ -274,10 +303,16 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
     let root = config.root.clone();
     let out_dir = config.output_dir.clone();
     let fail_on_warnings = config.fail_on_warnings || a.common.strict;
+    let progress = Progress::new(g);
+    progress.show("loading and checking documents…");
     let site = match load_site(g, config, &a.common) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(code) => {
+            progress.clear();
+            return code;
+        }
     };
+    progress.clear();
     print_diags(g, &site.diags, &root);
     if report::is_failing(&site.diags, fail_on_warnings) {
         eprintln!(
@@ -299,11 +334,16 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
     let staging = match crate::output::Staging::new(&out_dir) {
         Ok(s) => s,
         Err(d) => {
-            print_diags(g, &[d], &root);
-            return EXIT_FINDINGS;
+            print_diags(g, std::slice::from_ref(&d), &root);
+            // A refused output directory is a usage error; an I/O failure
+            // a failed build.
+            return if d.code == crate::diagnostics::Code::Config { EXIT_USAGE } else { EXIT_FINDINGS };
         }
     };
-    if let Err(d) = crate::pages::render_site_into(&site, &templates, &staging) {
+    progress.show(&format!("rendering {} pages…", thousands(site.included.iter().filter(|&&b| b).count())));
+    let rendered = crate::pages::render_site_into(&site, &templates, &staging);
+    progress.clear();
+    if let Err(d) = rendered {
         print_diags(g, &d, &root);
         eprintln!("error: build failed; nothing was written (the previous site in {} is unchanged)", out_dir.display());
         return EXIT_FINDINGS;
@@ -329,15 +369,15 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
 
 fn check(g: &Global, a: &CheckArgs) -> i32 {
     let started = Instant::now();
-    let config = match load_config(g) {
+    let config = match find_config(g) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err((diags, root)) => return check_stopped(g, a, &diags, &root),
     };
     let root = config.root.clone();
     let fail_on_warnings = config.fail_on_warnings || a.common.strict;
-    let site = match load_site(g, config, &a.common) {
+    let site = match Site::load(config, options(&a.common)) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(diags) => return check_stopped(g, a, &diags, &root),
     };
     let failing = report::is_failing(&site.diags, fail_on_warnings);
     let mut stdout = std::io::stdout().lock();
@@ -374,6 +414,26 @@ fn check(g: &Global, a: &CheckArgs) -> i32 {
     }
 }
 
+/// A check that could not run (configuration or catalogue errors): the
+/// findings go to stderr, and in a machine format to stdout too, so CI that
+/// parses the report still sees why (exit code 2).
+fn check_stopped(g: &Global, a: &CheckArgs, diags: &[Diagnostic], root: &Path) -> i32 {
+    print_diags(g, diags, root);
+    let mut stdout = std::io::stdout().lock();
+    let today = a.common.today.unwrap_or_else(today);
+    let _ = match a.format {
+        Format::Human => Ok(()),
+        Format::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&report::json_report(None, diags, today)).unwrap_or_default()
+        ),
+        Format::Github => write!(stdout, "{}", report::github(diags)),
+        Format::Junit => write!(stdout, "{}", report::junit(None, diags, true)),
+    };
+    EXIT_USAGE
+}
+
 fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
     // Inside a handbook, its own catalogues (and custom files) are used;
     // elsewhere the built-in ones.
@@ -408,8 +468,6 @@ fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
                 return EXIT_USAGE;
             }
         }
-    } else if has_config {
-        list.truncate(1);
     } else {
         list.truncate(1);
     }
@@ -496,4 +554,49 @@ fn init(g: &Global, a: &InitArgs) -> i32 {
             EXIT_USAGE
         }
     }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Port to listen on; 0 picks a free one (the URL is printed).
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// Address to listen on. Anything but a loopback address makes the
+    /// handbook readable from other machines.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the handbook in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Poll for changes instead of using file-system notifications (for
+    /// network and container file systems).
+    #[arg(long)]
+    pub poll: bool,
+    /// Also write the site to this directory after every rebuild.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The date review findings are computed for (YYYY-MM-DD). Default: today.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+    pub today: Option<Date>,
+    /// Leave draft documents out of the site.
+    #[arg(long = "no-drafts")]
+    pub no_drafts: bool,
+}
+
+fn serve(g: &Global, a: &ServeArgs) -> i32 {
+    let config = match load_config(g) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let opts = crate::serve::ServeOptions {
+        bind: a.bind,
+        port: a.port,
+        open: a.open,
+        poll: a.poll,
+        out: a.out.as_ref().map(|o| crate::content::normalise(&cwd.join(o))),
+        today: a.today,
+        drafts: !a.no_drafts,
+    };
+    crate::serve::run(g, config, opts)
 }

@@ -15,8 +15,7 @@ const FAIL_ON: [&str; 2] = ["error", "warning"];
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     title: Option<Spanned<String>>,
-    #[serde(default = "default_base_url")]
-    base_url: String,
+    base_url: Option<String>,
     #[serde(default = "default_content_dir")]
     content_dir: PathBuf,
     #[serde(default = "default_output_dir")]
@@ -71,9 +70,6 @@ impl Default for RawCheck {
     }
 }
 
-fn default_base_url() -> String {
-    "/".into()
-}
 fn default_content_dir() -> PathBuf {
     "docs".into()
 }
@@ -114,6 +110,9 @@ pub struct Config {
     pub title: String,
     /// Always ends with `/`.
     pub base_url: String,
+    /// No `base_url` was configured: links are relative (`../x/index.html`)
+    /// so the site also works opened from disk (`file://`).
+    pub relative: bool,
     pub content_dir: PathBuf,
     pub output_dir: PathBuf,
     pub theme: String,
@@ -148,6 +147,36 @@ impl Config {
 
     pub fn set_base_url(&mut self, url: &str) {
         self.base_url = normalise_base_url(url);
+        self.relative = false;
+    }
+
+    /// What a page in site directory `dir` (e.g. `procedures/x/`, or `""`
+    /// for the home page) puts before a site path to link to it.
+    pub fn root_from(&self, dir: &str) -> String {
+        if self.relative {
+            "../".repeat(dir.matches('/').count())
+        } else {
+            self.base_url.clone()
+        }
+    }
+
+    /// Appended to links to pages: `index.html` when links are relative,
+    /// since a browser opening files does not resolve `x/` to `x/index.html`.
+    pub fn index_suffix(&self) -> &'static str {
+        if self.relative {
+            "index.html"
+        } else {
+            ""
+        }
+    }
+
+    /// A page's site path as linked: `procedures/x/` or `procedures/x/index.html`.
+    pub fn page_link(&self, path: &str) -> String {
+        if path.is_empty() || path.ends_with('/') {
+            format!("{path}{}", self.index_suffix())
+        } else {
+            path.to_string()
+        }
     }
 }
 
@@ -342,7 +371,8 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
     Ok(Config {
         root: root.to_path_buf(),
         title,
-        base_url: normalise_base_url(&raw.base_url),
+        relative: raw.base_url.is_none(),
+        base_url: normalise_base_url(raw.base_url.as_deref().unwrap_or("/")),
         content_dir,
         output_dir,
         theme: raw.theme,
@@ -360,14 +390,32 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
 /// never be the root, the content, or anything containing them.
 pub fn check_output_dir(root: &Path, content: &Path, out: &Path) -> Result<(), Diagnostic> {
     let norm = |p: &Path| crate::content::normalise(p);
-    let (root, content, out) = (norm(root), norm(content), norm(out));
-    let bad = if out == root || root.starts_with(&out) {
-        Some("the handbook root")
-    } else if out == content || out.starts_with(&content) || content.starts_with(&out) {
-        Some("the content directory")
-    } else {
-        None
-    };
+    // Lexically, and through symbolic links when the paths exist (an
+    // output folder that is a link to the content is the content).
+    let mut views = vec![(norm(root), norm(content), norm(out))];
+    if let (Ok(r), Ok(o)) = (root.canonicalize(), out.canonicalize()) {
+        views.push((r, content.canonicalize().unwrap_or_else(|_| norm(content)), o));
+    }
+    let mut bad = None;
+    for (root, content, out) in &views {
+        let overlaps = |p: &Path| out == p || out.starts_with(p) || p.starts_with(out);
+        bad = if out == root || root.starts_with(out) {
+            Some("the handbook root")
+        } else if overlaps(content) {
+            Some("the content directory")
+        } else if overlaps(&root.join("templates")) {
+            Some("the templates folder")
+        } else if overlaps(&root.join("static")) {
+            Some("the static folder")
+        } else if overlaps(&root.join(".git")) {
+            Some("the Git repository")
+        } else {
+            None
+        };
+        if bad.is_some() {
+            break;
+        }
+    }
     match bad {
         Some(what) => Err(Diagnostic::error(
             Code::Config,

@@ -223,11 +223,16 @@ pub fn normalise(p: &Path) -> PathBuf {
     for c in p.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` cancels a preceding name only: `../../x` stays outside
+            // (popping the first `..` would turn it into `x`), and `/..`
+            // is `/`.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -771,5 +776,8 @@ mod tests {
         }
         assert!(!is_ignored_name("policy.md"));
         assert_eq!(normalise(Path::new("/a/b/../c/./d")), Path::new("/a/c/d"));
+        assert_eq!(normalise(Path::new("../../etc/passwd")), Path::new("../../etc/passwd"));
+        assert_eq!(normalise(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(normalise(Path::new("/../x")), Path::new("/x"));
     }
 }

@@ -65,12 +65,8 @@ impl Totals {
         }
     }
     pub fn percent(&self) -> u32 {
-        if self.clauses == 0 {
-            100
-        } else {
-            // Rounded down so 99.6 % never shows as 100 %.
-            (self.covered * 100 / self.clauses) as u32
-        }
+        // Rounded down so 99.6 % never shows as 100 %; nothing to cover is 100 %.
+        (self.covered * 100).checked_div(self.clauses).map_or(100, |p| p as u32)
     }
 }
 

@@ -18,18 +18,46 @@ pub fn site_exports(site: &Site) -> Vec<SiteFile> {
         file("register.csv", register_csv(site).into_bytes()),
         file("reviews.ics", reviews_ics(site).into_bytes()),
         file("sitemap.xml", sitemap(site).into_bytes()),
-        file("search-index.json", serde_json::to_vec(&search_index(site)).unwrap_or_default()),
+        file("search-index.json", html_safe(serde_json::to_vec(&search_index(site)).unwrap_or_default())),
     ]
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    let mut out = html_safe(serde_json::to_vec_pretty(v).unwrap_or_default());
     out.push(b'\n');
     out
 }
 
+/// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026`: the
+/// same data for every JSON parser, but a title like
+/// `<script>…</script>` can never be taken for markup, whether a browser
+/// sniffs the file or a template inlines it in a `<script>` element.
+/// Outside strings JSON has none of these bytes, so a byte replacement is
+/// exact.
+pub fn html_safe(json: Vec<u8>) -> Vec<u8> {
+    if !json.iter().any(|b| matches!(b, b'<' | b'>' | b'&')) {
+        return json;
+    }
+    let mut out = Vec::with_capacity(json.len() + 64);
+    for b in json {
+        match b {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            b => out.push(b),
+        }
+    }
+    out
+}
+
+/// A page's URL in exports: absolute (or root-relative) with a configured
+/// base_url, otherwise relative to the site root.
 fn abs_url(site: &Site, path: &str) -> String {
-    format!("{}{}", site.config.base_url, path)
+    if site.config.relative {
+        site.config.page_link(path)
+    } else {
+        format!("{}{}", site.config.base_url, path)
+    }
 }
 
 fn doc_ref(site: &Site, i: usize) -> Value {
@@ -68,7 +96,13 @@ pub fn coverage_json(site: &Site) -> Value {
                 .iter()
                 .zip(&sc.required)
                 .map(|(req, row)| {
-                    let docs: Vec<Value> = row.approved.iter().chain(&row.drafts).map(|&i| doc_ref(site, i)).collect();
+                    let docs: Vec<Value> = row
+                        .approved
+                        .iter()
+                        .chain(&row.drafts)
+                        .filter(|&&i| site.included[i])
+                        .map(|&i| doc_ref(site, i))
+                        .collect();
                     json!({
                         "key": req.key, "label": req.label, "basis": req.basis, "clauses": req.clauses,
                         "status": match row.status { CovStatus::Covered => "present", CovStatus::DraftOnly => "draft-only", CovStatus::Gap => "missing" },
@@ -145,7 +179,13 @@ pub fn coverage_md(site: &Site) -> String {
                 continue;
             }
             let row = &sc.rows[c];
-            let ids: Vec<&str> = row.approved.iter().chain(&row.drafts).map(|&i| site.docs[i].id.as_str()).collect();
+            let ids: Vec<&str> = row
+                .approved
+                .iter()
+                .chain(&row.drafts)
+                .filter(|&&i| site.included[i])
+                .map(|&i| site.docs[i].id.as_str())
+                .collect();
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 clause.number,
@@ -293,7 +333,8 @@ pub fn reviews_ics(site: &Site) -> String {
         let d = &site.docs[i];
         let Some(next) = site.reviews[i].next else { continue };
         let end = next.tomorrow().unwrap_or(next);
-        let url = abs_url(site, &d.url);
+        // URL takes a URI: only an absolute base URL makes one.
+        let url = Some(abs_url(site, &d.url)).filter(|u| u.contains("://"));
         let mut desc = format!("Review of {} {} ({}).", d.id, d.title, d.doc_type.as_str());
         if let Some(o) = &d.owner {
             desc.push_str(&format!(" Owner: {o}."));
@@ -309,7 +350,6 @@ pub fn reviews_ics(site: &Site) -> String {
             format!("DTEND;VALUE=DATE:{}", end.strftime("%Y%m%d")),
             format!("SUMMARY:{}", ics_text(&format!("Review due: {} {}", d.id, d.title))),
             format!("DESCRIPTION:{}", ics_text(&desc)),
-            format!("URL:{url}"),
             format!(
                 "CATEGORIES:{}",
                 ics_text(match site.reviews[i].status {
@@ -319,8 +359,9 @@ pub fn reviews_ics(site: &Site) -> String {
                 })
             ),
             "TRANSP:TRANSPARENT".into(),
-            "END:VEVENT".into(),
         ]);
+        lines.extend(url.map(|u| format!("URL:{u}")));
+        lines.push("END:VEVENT".into());
     }
     lines.push("END:VCALENDAR".into());
     let mut out = String::new();
@@ -417,31 +458,165 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Characters of body text kept per document in the search index; enough
-/// for snippets and most searches while keeping the index small.
-const SEARCH_TEXT_CHARS: usize = 4000;
+/// Characters of body text kept verbatim per document in the search index,
+/// for result snippets. Words beyond it are kept as vocabulary ids.
+const SEARCH_EXCERPT_CHARS: usize = 280;
 
+/// Words too common to be worth indexing; the client drops them from
+/// queries too (the list travels in the index as `stop`).
+const SEARCH_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or",
+    "that", "the", "this", "to", "was", "were", "will", "with",
+];
+
+/// Longest token indexed (longer ones are hashes, URLs, base64…).
+const SEARCH_MAX_TOKEN: usize = 40;
+
+/// Lower-cased search tokens of `text`: runs of letters, digits and inner
+/// `.`, `-`, `_` (so `8.6.1`, `PRO-004` and `http_errors_total` stay
+/// whole), plus the parts of such compound tokens. Tokens of one
+/// character and stop words are dropped.
+fn search_tokens(text: &str, mut f: impl FnMut(String)) {
+    let joiner = |c: char| matches!(c, '.' | '-' | '_');
+    let keep = |t: &str| {
+        let n = t.chars().count();
+        (2..=SEARCH_MAX_TOKEN).contains(&n) && !SEARCH_STOP_WORDS.contains(&t)
+    };
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || joiner(c))) {
+        let t = raw.trim_matches(joiner).to_lowercase();
+        if !keep(&t) {
+            continue;
+        }
+        if t.contains(joiner) {
+            for part in t.split(joiner) {
+                if keep(part) {
+                    f(part.to_string());
+                }
+            }
+        }
+        f(t);
+    }
+}
+
+/// The first `max` characters of `text`, cut at a word boundary.
+fn excerpt(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((cut, _)) => {
+            let head = &text[..cut];
+            head.rfind(char::is_whitespace).map_or(head, |ws| head[..ws].trim_end())
+        }
+    }
+}
+
+/// Base-36 id of a vocabulary entry (frequent words get the short ids).
+fn base36(mut n: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[n % 36]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `search-index.json`, read by `static/smsdoc.js` (format version 2):
+///
+/// ```json
+/// {"v":2,
+///  "fields":["id","title","type","status","owner","clauses","url","excerpt","words"],
+///  "stop":"a an and …",
+///  "vocab":"incident service …",
+///  "docs":[["PRO-004","Incident management","procedure","approved","Service Desk Manager",
+///           "8.6.1 8.6.2","procedures/incident-management/","Purpose Restore …","0 1 a 2f …"]]}
+/// ```
+///
+/// One array per document, in register order, with the fields named in
+/// `fields`. `clauses` are clause numbers separated by spaces; `url` is
+/// the page's link relative to the site root (each page's `data-base-url`
+/// leads there); `excerpt` is the start of the body text
+/// (whitespace collapsed) for snippets; `words` are the other distinct
+/// words of the body (lower-cased, not in the title or excerpt), as
+/// space-separated base-36 indexes into `vocab`, a space-separated list
+/// ordered by document frequency. This keeps the index near 1 KB per
+/// document while every word of every body stays searchable.
 pub fn search_index(site: &Site) -> Value {
-    let docs: Vec<Value> = site
-        .register_order()
-        .into_iter()
-        .map(|i| {
-            let d = &site.docs[i];
+    use rayon::prelude::*;
+    use std::collections::{HashMap, HashSet};
+    let order = site.register_order();
+    // Per document: its excerpt and the distinct words outside it.
+    let prepared: Vec<(String, Vec<String>)> = order
+        .par_iter()
+        .map(|&i| {
             let text = &site.rendered[i].text;
-            let cut = text.char_indices().nth(SEARCH_TEXT_CHARS).map_or(text.len(), |(b, _)| b);
-            json!({
-                "id": d.id,
-                "title": d.title,
-                "type": d.doc_type.as_str(),
-                "status": d.status.as_str(),
-                "owner": d.owner,
-                "clauses": d.clauses.iter().map(|c| c.tag.as_str()).collect::<Vec<_>>(),
-                "url": d.url,
-                "text": text[..cut].split_whitespace().collect::<Vec<_>>().join(" "),
-            })
+            let head = excerpt(text, SEARCH_EXCERPT_CHARS);
+            let mut excerpt = head.split_whitespace().collect::<Vec<_>>().join(" ");
+            if head.len() < text.trim_end().len() {
+                excerpt.push('…');
+            }
+            let mut seen: HashSet<String> = HashSet::new();
+            search_tokens(&site.docs[i].title, |t| {
+                seen.insert(t);
+            });
+            search_tokens(&excerpt, |t| {
+                seen.insert(t);
+            });
+            let mut words = Vec::new();
+            search_tokens(text, |t| {
+                if !seen.contains(&t) {
+                    seen.insert(t.clone());
+                    words.push(t);
+                }
+            });
+            (excerpt, words)
         })
         .collect();
-    json!({ "version": 1, "documents": docs })
+    let mut freq: HashMap<&str, usize> = HashMap::new();
+    for (_, words) in &prepared {
+        for w in words {
+            *freq.entry(w.as_str()).or_default() += 1;
+        }
+    }
+    let mut vocab: Vec<(&str, usize)> = freq.into_iter().collect();
+    vocab.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let ids: HashMap<&str, String> = vocab.iter().enumerate().map(|(k, (w, _))| (*w, base36(k))).collect();
+    let docs: Vec<Value> = order
+        .iter()
+        .zip(&prepared)
+        .map(|(&i, (excerpt, words))| {
+            let d = &site.docs[i];
+            let mut clauses: Vec<&str> = Vec::new();
+            for c in d.clauses.iter().filter_map(|t| t.clause) {
+                let n = site.cats.clause(c).number.as_str();
+                if !clauses.contains(&n) {
+                    clauses.push(n);
+                }
+            }
+            let words: Vec<&str> = words.iter().filter_map(|w| ids.get(w.as_str()).map(String::as_str)).collect();
+            json!([
+                d.id,
+                d.title,
+                d.doc_type.as_str(),
+                d.status.as_str(),
+                d.owner.as_deref().unwrap_or(""),
+                clauses.join(" "),
+                site.config.page_link(&d.url),
+                excerpt,
+                words.join(" "),
+            ])
+        })
+        .collect();
+    json!({
+        "v": 2,
+        "fields": ["id", "title", "type", "status", "owner", "clauses", "url", "excerpt", "words"],
+        "stop": SEARCH_STOP_WORDS.join(" "),
+        "vocab": vocab.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" "),
+        "docs": docs,
+    })
 }
 
 #[cfg(test)]
@@ -457,5 +632,25 @@ mod tests {
         }
         assert!(out.ends_with("\r\n"));
         assert_eq!(ics_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn search_tokens_keep_ids_clauses_and_parts() {
+        let mut out = Vec::new();
+        search_tokens("See PRO-004, clause 8.6.1 and rate(http_errors_total[5m]) of the É-Mail.", |t| out.push(t));
+        for want in ["see", "pro-004", "pro", "004", "clause", "8.6.1", "http_errors_total", "http", "errors", "total", "5m", "é-mail", "mail"] {
+            assert!(out.iter().any(|t| t == want), "{want} missing from {out:?}");
+        }
+        assert!(!out.iter().any(|t| t == "the" || t == "and" || t == "8" || t == "of"), "{out:?}");
+    }
+
+    #[test]
+    fn excerpt_cuts_at_a_word_boundary() {
+        assert_eq!(excerpt("short text", 280), "short text");
+        assert_eq!(excerpt("alpha beta gamma", 8), "alpha");
+        assert_eq!(excerpt("ééééé ééé", 7), "ééééé");
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(35), "z");
+        assert_eq!(base36(36), "10");
     }
 }

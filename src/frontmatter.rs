@@ -157,10 +157,20 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
     let mut root: Option<Node> = None;
     let mut parser = Parser::new_from_str(text);
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| FmError {
-            pos: pos(e.marker().line(), e.marker().col()),
-            message: format!("front matter is not valid YAML: {}", e.info()),
-            help: yaml_help(e.info()),
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let (mut line, mut col) = (e.marker().line(), e.marker().col());
+            // The scanner reports a tab at the start of the token it was
+            // reading (often the line before); point at the tab itself.
+            if e.info().contains("tab") {
+                if let Some((l, c)) = first_tab(text, line) {
+                    (line, col) = (l, c);
+                }
+            }
+            FmError {
+                pos: pos(line, col),
+                message: format!("front matter is not valid YAML: {}", e.info()),
+                help: yaml_help(e.info()),
+            }
         })?;
         let here = pos(mark.line(), mark.col());
         let node = match event {
@@ -247,6 +257,15 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
             help: "write one `field: value` per line, e.g. `id: PRO-001`".into(),
         }),
     }
+}
+
+/// 1-based line and 0-based char column of the first tab on or after
+/// 1-based `from_line` (in leading whitespace, where YAML forbids it).
+fn first_tab(text: &str, from_line: usize) -> Option<(usize, usize)> {
+    text.lines().enumerate().skip(from_line.saturating_sub(1)).find_map(|(i, l)| {
+        let indent = &l[..l.len() - l.trim_start().len()];
+        indent.chars().position(|c| c == '\t').map(|c| (i + 1, c))
+    })
 }
 
 fn yaml_help(info: &str) -> String {
@@ -395,6 +414,9 @@ mod tests {
         let e = fm("---\nid: A-1\ntitle: 'open\n---\n").unwrap_err();
         assert!(e.message.contains("not valid YAML"), "{e:?}");
         assert!(e.pos.line >= 3);
+        let e = fm("---\nid: A-1\ntitle: T\n\ttype: record\n---\n").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (4, 1), "{e:?}");
+        assert!(e.help.contains("tabs"), "{e:?}");
         let e = fm("---\nid: A-1\nid: A-2\n---\n").unwrap_err();
         assert_eq!(e.pos.line, 3);
         assert!(e.message.contains("duplicate key `id`"));

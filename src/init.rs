@@ -111,7 +111,7 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
         &format!(
             "# smsdoc configuration — every key is documented in the smsdoc README.\n\
              title = \"{} — SMS Handbook\"\n\
-             base_url = \"/\"\n\
+             # base_url = \"https://intranet.example.com/sms/\"  # unset: relative links (works from disk too)\n\
              content_dir = \"docs\"\n\
              output_dir = \"public\"\n\
              standards = [\"{}\"]\n\n\

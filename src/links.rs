@@ -52,7 +52,11 @@ pub struct DocResolver<'a> {
     pub docs: &'a [Document],
     pub index: &'a Index,
     pub cats: &'a Catalogues,
+    /// Prefix from the page being rendered to the site root (`../../`, or
+    /// the base URL).
     pub base_url: &'a str,
+    /// Appended to page links (`index.html` for relative links).
+    pub index_suffix: &'a str,
 }
 
 impl DocResolver<'_> {
@@ -69,6 +73,7 @@ impl DocResolver<'_> {
     fn to_doc(&self, target: usize, anchor: Option<&str>, wiki: bool) -> Resolved {
         let t = &self.docs[target];
         let mut href = href(self.base_url, &t.url);
+        href.push_str(self.index_suffix);
         if let Some(a) = anchor {
             href.push('#');
             href.push_str(a);
@@ -101,7 +106,7 @@ impl LinkResolver for DocResolver<'_> {
                     TagResolution::Found(r) | TagResolution::TooDeep(r) => {
                         let c = self.cats.clause(r);
                         Resolved {
-                            href: href(self.base_url, &clause_path(self.cats, r)),
+                            href: href(self.base_url, &clause_path(self.cats, r)) + self.index_suffix,
                             text: Some(format!("{} {}", c.number, c.title)),
                             target: LinkTarget::Clause(r),
                             anchor: None,

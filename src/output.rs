@@ -51,6 +51,31 @@ fn io_error(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
         .help("check that the output directory's parent exists and is writable; the previous site is unchanged")
 }
 
+/// Files every smsdoc build writes at the top of the site, whatever the
+/// theme: an existing output directory holding neither was not made by
+/// smsdoc.
+const SITE_MARKERS: [&str; 2] = ["sitemap.xml", "search-index.json"];
+
+/// A build replaces the whole output directory. Refuses to do that to an
+/// existing folder with other content (`--out ~/Documents` by mistake):
+/// only an empty folder or a site smsdoc built before may be replaced.
+pub fn check_replaceable(out: &Path) -> Result<(), Diagnostic> {
+    let Ok(mut entries) = std::fs::read_dir(out) else {
+        return Ok(()); // missing (or not a folder: the swap reports that)
+    };
+    if entries.next().is_none() || SITE_MARKERS.iter().any(|m| out.join(m).is_file()) {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Code::Config,
+        format!(
+            "output directory {} already exists and is not a site smsdoc built; building would replace everything in it",
+            out.display()
+        ),
+    )
+    .help("choose another --out or output_dir, or delete or empty the folder if nothing in it is needed"))
+}
+
 /// A build in progress: files are written into a staging directory next to
 /// the output directory; `commit` swaps it in. Dropped without `commit`
 /// (an error, a panic), the staging directory is removed and the previous
@@ -71,6 +96,7 @@ impl Staging {
             }
         }
         recover(out);
+        check_replaceable(out)?;
         let tag = std::process::id().to_string();
         let dir = sibling(out, STAGING, &tag);
         let _ = std::fs::remove_dir_all(&dir);

@@ -122,10 +122,22 @@ fn render(templates: &Templates, name: &str, ctx: &Value) -> Result<String, Diag
     templates.render(name, &ctx)
 }
 
+/// The shared `site` object as seen from a page in site directory `dir`:
+/// `site.base_url` is the prefix to the site root from there (relative
+/// links when no base_url is configured), `site.index` the page-link suffix.
+pub fn site_for(site: &Site, shared: &Value, dir: &str) -> Value {
+    let mut v = shared.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("base_url".into(), json!(site.config.root_from(dir)));
+        o.insert("index".into(), json!(site.config.index_suffix()));
+    }
+    v
+}
+
 /// Renders one document page (used by the preview server for single pages).
 pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) -> Result<SiteFile, Diagnostic> {
     let mut ctx = Context::new();
-    ctx.insert("site", shared);
+    ctx.insert("site", &site_for(site, shared, &site.docs[i].url));
     ctx.insert("page", &doc_json(site, i, site.doc_html(i)));
     ctx.insert("current_path", &site.docs[i].url);
     let html = templates.render("page.html", &ctx)?;
@@ -145,7 +157,7 @@ fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn S
     let order = site.register_order();
     let toc: Vec<Value> = order.iter().map(|&i| doc_summary(site, i)).collect();
     let ctx = json!({
-        "site": shared,
+        "site": site_for(site, shared, "print/"),
         "current_path": "print/",
         "documents": toc,
         "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
@@ -155,15 +167,15 @@ fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn S
     sink.put(SiteFile { path: "print/index.html".into(), data: FileData::Bytes(head.as_bytes().to_vec()) })?;
     let by_url: std::collections::HashMap<String, &str> = order
         .iter()
-        .map(|&i| (format!("{}{}", site.config.base_url, site.docs[i].url), site.docs[i].id.as_str()))
+        .map(|&i| (format!("{}{}{}", site.config.root_from("print/"), site.docs[i].url, site.config.index_suffix()), site.docs[i].id.as_str()))
         .collect();
     for batch in order.chunks(256) {
         let parts: Vec<Result<String, Diagnostic>> = batch
             .par_iter()
             .map(|&i| {
-                let html = print_html(&site.doc_html(i), &site.docs[i].id, &by_url);
+                let html = print_html(&site.doc_html_from(i, "print/"), &site.docs[i].id, &by_url);
                 let mut ctx = Context::new();
-                ctx.insert("site", shared);
+                ctx.insert("site", &site_for(site, shared, "print/"));
                 ctx.insert("page", &doc_json(site, i, html));
                 templates.render("print_doc.html", &ctx)
             })
@@ -180,7 +192,7 @@ fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn S
 /// The non-document pages: (output path, template, context).
 pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Value)> {
     let page = |current: &str, extra: Value| {
-        let mut v = json!({ "site": shared, "current_path": current });
+        let mut v = json!({ "site": site_for(site, shared, current), "current_path": current });
         if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
             o.extend(e);
         }
@@ -189,7 +201,7 @@ pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Val
     let mut pages = vec![
         ("index.html".to_string(), "index.html", page("", home_json(site))),
         ("register/index.html".into(), "register.html", page("register/", json!({ "documents": register_rows(site) }))),
-        ("404.html".into(), "404.html", page("404", json!({}))),
+        ("404.html".into(), "404.html", page("", json!({}))),
         ("coverage/index.html".into(), "coverage.html", page("coverage/", coverage_json(site))),
         ("reviews/index.html".into(), "reviews.html", page("reviews/", reviews_json(site))),
         ("clauses/index.html".into(), "clauses.html", page("clauses/", clauses_json(site))),
@@ -250,7 +262,7 @@ pub fn site_json(site: &Site) -> Value {
         "generator": format!("smsdoc {}", env!("CARGO_PKG_VERSION")),
         "standards": site.cats.list.iter().enumerate().map(|(ci, c)| json!({
             "id": c.id, "title": c.title, "name": c.name,
-            "url": if ci == 0 { "clauses/".to_string() } else { format!("clauses/#{}", c.slug()) },
+            "url": if ci == 0 { site.config.page_link("clauses/") } else { format!("{}#{}", site.config.page_link("clauses/"), c.slug()) },
         })).collect::<Vec<_>>(),
         "document_count": site.included.iter().filter(|&&b| b).count(),
     })
@@ -267,7 +279,7 @@ pub fn doc_summary(site: &Site, i: usize) -> Value {
         "status": d.status.as_str(),
         "owner": d.owner,
         "version": d.version,
-        "url": d.url,
+        "url": site.config.page_link(&d.url),
         "next_review": r.next.map(|n| n.to_string()),
         "review_status": r.status.as_str(),
         "review_label": r.status.label(),
@@ -294,7 +306,7 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
                 "number": clause.number,
                 "title": clause.title,
                 "standard": site.cats.list[c.catalogue].title,
-                "url": clause_path(&site.cats, c),
+                "url": site.config.page_link(&clause_path(&site.cats, c)),
             }))
         })
         .collect();
@@ -323,7 +335,7 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
         "provides": provides,
         "tags": d.tags,
         "confidentiality": d.confidentiality.as_str(),
-        "url": d.url,
+        "url": site.config.page_link(&d.url),
         "source": crate::diagnostics::slash_path(&d.file),
         "toc": r.toc,
         "content": content,
@@ -466,7 +478,7 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
     let row = &sc.rows[r.clause];
     let link = |c: usize| {
         let cr = crate::catalogue::ClauseRef { catalogue: r.catalogue, clause: c };
-        json!({ "number": cat.clauses[c].number, "title": cat.clauses[c].title, "url": clause_path(&site.cats, cr), "status": sc.rows[c].status.as_str() })
+        json!({ "number": cat.clauses[c].number, "title": cat.clauses[c].title, "url": site.config.page_link(&clause_path(&site.cats, cr)), "status": sc.rows[c].status.as_str() })
     };
     let mut ancestors = Vec::new();
     let mut p = clause.parent;
@@ -479,7 +491,7 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
         .required
         .iter()
         .enumerate()
-        .filter(|(_, req)| req.clauses.iter().any(|c| *c == clause.number))
+        .filter(|(_, req)| req.clauses.contains(&clause.number))
         .map(|(k, req)| required_json(site, r.catalogue, k, req))
         .collect();
     let docs = |list: &[usize]| list.iter().filter(|&&i| site.included[i]).map(|&i| doc_summary(site, i)).collect::<Vec<_>>();
@@ -507,7 +519,7 @@ fn required_json(site: &Site, catalogue: usize, k: usize, req: &crate::catalogue
         "label": req.label,
         "basis": req.basis,
         "clauses": req.clauses.iter().map(|c| {
-            let url = site.cats.list[catalogue].get(c).map(|ci| clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue, clause: ci }));
+            let url = site.cats.list[catalogue].get(c).map(|ci| site.config.page_link(&clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue, clause: ci })));
             json!({ "number": c, "url": url })
         }).collect::<Vec<_>>(),
         "status": match row.status { CovStatus::Covered => "present", CovStatus::DraftOnly => "draft-only", CovStatus::Gap => "missing" },
@@ -534,7 +546,7 @@ fn clauses_json(site: &Site) -> Value {
                         "number": clause.number,
                         "title": clause.title,
                         "depth": clause.depth,
-                        "url": clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: c }),
+                        "url": site.config.page_link(&clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: c })),
                         "status": row.status.as_str(),
                         "status_label": row.status.label(),
                         "documents": row.approved.len() + row.drafts.len(),
@@ -587,7 +599,7 @@ fn coverage_json(site: &Site) -> Value {
                                 "title": clause.title,
                                 "depth": clause.depth,
                                 "leaf": clause.children.is_empty(),
-                                "url": clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: c }),
+                                "url": site.config.page_link(&clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: c })),
                                 "status": row.status.as_str(),
                                 "status_label": row.status.label(),
                                 "cells": cells,
@@ -598,7 +610,7 @@ fn coverage_json(site: &Site) -> Value {
                     json!({
                         "number": group.number,
                         "title": group.title,
-                        "url": clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: g }),
+                        "url": site.config.page_link(&clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue: ci, clause: g })),
                         "totals": totals,
                         "percent": totals.percent(),
                         "rows": rows,
@@ -656,4 +668,11 @@ fn print_html(html: &str, id: &str, by_url: &std::collections::HashMap<String, &
     }
     out.push_str(rest);
     out
+}
+
+/// Renders `/print/` alone into `sink`. The preview server renders it
+/// after the pages a change affects, so its cost (it holds every document)
+/// never delays them.
+pub fn render_print_page(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    render_print(site, templates, &site_json(site), sink)
 }

@@ -68,7 +68,11 @@ impl Site {
         let t = timings.record("load", t);
         let mut diags = content.diags;
         let docs = dedupe_ids(content.docs, &mut diags);
-        let included: Vec<bool> = docs.iter().map(|d| options.drafts || d.status != Status::Draft).collect();
+        diags.extend(output_collisions(&config, &docs, &content.assets, &cats));
+        let included: Vec<bool> = docs
+            .iter()
+            .map(|d| options.drafts || d.status != Status::Draft)
+            .collect();
         let index = Index::new(&docs, &content.assets);
         let t = timings.record("validate", t);
         let rendered: Vec<Rendered> = docs
@@ -80,6 +84,7 @@ impl Site {
                     index: &index,
                     cats: &cats,
                     base_url: &config.base_url,
+                    index_suffix: config.index_suffix(),
                 };
                 markdown::render(doc.body(), &doc.title, &resolver, false)
             })
@@ -87,11 +92,20 @@ impl Site {
         let t = timings.record("markdown", t);
         let (graph, link_diags) = links::graph(&docs, &rendered, &index);
         diags.extend(link_diags);
+        diags.extend(excluded_link_diagnostics(&docs, &rendered, &included));
         let t = timings.record("links", t);
         let reviews = review_all(&config, &docs, options.today);
         diags.extend(review_diagnostics(&docs, &reviews));
         let coverage = coverage::compute(&cats, &docs, &included);
         diags.extend(coverage::diagnostics(&coverage, &cats, &docs));
+        // A template override that does not parse would fail the build:
+        // report it here too, so `check` and the preview catch it. (The
+        // built-in theme alone is known to parse.)
+        if config.theme != "default" || config.root.join("templates").is_dir() {
+            if let Err(d) = crate::templates::Templates::load(&config) {
+                diags.extend(d);
+            }
+        }
         diagnostics::sort(&mut diags);
         timings.record("coverage+reviews", t);
         Ok(Site {
@@ -111,25 +125,49 @@ impl Site {
         })
     }
 
-    /// The HTML of document `i`'s body. Produced on demand (not kept in
-    /// the site) so memory stays flat on large handbooks.
+    /// The HTML of document `i`'s body for its own page. Produced on demand
+    /// (not kept in the site) so memory stays flat on large handbooks.
     pub fn doc_html(&self, i: usize) -> String {
+        self.doc_html_from(i, &self.docs[i].url)
+    }
+
+    /// The HTML of document `i`'s body for a page in site directory `dir`
+    /// (relative links depend on where the page is).
+    pub fn doc_html_from(&self, i: usize, dir: &str) -> String {
         let doc = &self.docs[i];
+        let root = self.config.root_from(dir);
         let resolver = DocResolver {
             doc,
             docs: &self.docs,
             index: &self.index,
             cats: &self.cats,
-            base_url: &self.config.base_url,
+            base_url: &root,
+            index_suffix: self.config.index_suffix(),
         };
-        markdown::render(doc.body(), &doc.title, &resolver, true).html
+        let html = markdown::render(doc.body(), &doc.title, &resolver, true).html;
+        if self.included.iter().all(|&b| b) {
+            return html;
+        }
+        // Links to documents left out of the site would be dead: keep their
+        // text, drop the href.
+        let excluded: Vec<String> = (0..self.docs.len())
+            .filter(|&j| !self.included[j])
+            .map(|j| format!("{root}{}{}", self.docs[j].url, self.config.index_suffix()))
+            .collect();
+        unlink(&html, &excluded)
     }
 
     pub fn errors(&self) -> usize {
-        self.diags.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
-        self.diags.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     /// Documents in register order: by type (as listed in the SPEC), then id.
@@ -149,11 +187,18 @@ impl Site {
                 *counts.entry(d.doc_type).or_default() += 1;
             }
         }
-        DocType::ALL.iter().filter_map(|t| counts.get(t).map(|&n| (*t, n))).collect()
+        DocType::ALL
+            .iter()
+            .filter_map(|t| counts.get(t).map(|&n| (*t, n)))
+            .collect()
     }
 
     pub fn count_by_status(&self) -> [(Status, usize); 3] {
-        let mut c = [(Status::Approved, 0), (Status::Draft, 0), (Status::Retired, 0)];
+        let mut c = [
+            (Status::Approved, 0),
+            (Status::Draft, 0),
+            (Status::Retired, 0),
+        ];
         for (i, d) in self.docs.iter().enumerate() {
             if self.included[i] {
                 if let Some(e) = c.iter_mut().find(|(s, _)| *s == d.status) {
@@ -220,10 +265,19 @@ fn dedupe_ids(docs: Vec<Document>, diags: &mut Vec<Diagnostic>) -> Vec<Document>
             Some(other) => diags.push(
                 Diagnostic::error(
                     Code::DuplicateId,
-                    format!("id `{}` is already used by {}", d.id, diagnostics::slash_path(other)),
+                    format!(
+                        "id `{}` is already used by {}",
+                        d.id,
+                        diagnostics::slash_path(other)
+                    ),
                 )
                 .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
-                .help(format!("give one of the documents a new id (both {} and {} say `{}`)", diagnostics::slash_path(other), diagnostics::slash_path(&d.file), d.id)),
+                .help(format!(
+                    "give one of the documents a new id (both {} and {} say `{}`)",
+                    diagnostics::slash_path(other),
+                    diagnostics::slash_path(&d.file),
+                    d.id
+                )),
             ),
             None => {
                 first.insert(d.id.clone(), d.file.clone());
@@ -253,6 +307,135 @@ pub fn review_all(config: &Config, docs: &[Document], today: Date) -> Vec<Review
         .collect()
 }
 
+/// Two sources that would be written to the same output file: the second
+/// would silently replace the first (in parallel rendering, a different one
+/// on each build). Documents whose pretty URL is another document's, or a
+/// page smsdoc generates, and assets in the place of a generated file, are
+/// errors naming both.
+pub fn output_collisions(config: &Config, docs: &[Document], assets: &[Asset], cats: &Catalogues) -> Vec<Diagnostic> {
+    const PAGES: [&str; 6] = ["register/", "coverage/", "reviews/", "clauses/", "search/", "print/"];
+    const FILES: [&str; 9] = [
+        "index.html",
+        "404.html",
+        "coverage.json",
+        "coverage.csv",
+        "register.json",
+        "register.csv",
+        "reviews.ics",
+        "sitemap.xml",
+        "search-index.json",
+    ];
+    let mut diags = Vec::new();
+    let mut pages: HashMap<String, String> = HashMap::new();
+    for p in PAGES {
+        pages.insert(format!("{p}index.html"), format!("the generated /{p} page"));
+    }
+    for (ci, cat) in cats.list.iter().enumerate() {
+        for c in 0..cat.clauses.len() {
+            let r = crate::catalogue::ClauseRef { catalogue: ci, clause: c };
+            let path = links::clause_path(cats, r);
+            pages.insert(format!("{path}index.html"), format!("the clause page /{path}"));
+        }
+    }
+    for f in FILES {
+        pages.insert(f.to_string(), format!("the generated /{f}"));
+    }
+    for d in docs {
+        let path = format!("{}index.html", d.url);
+        let who = format!("{} {}", d.id, diagnostics::slash_path(&d.file));
+        match pages.get(&path) {
+            Some(other) => diags.push(
+                Diagnostic::error(Code::Io, format!("{} would be published at /{}, the same place as {other}", d.id, d.url))
+                    .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
+                    .help("rename or move the file: its path under the content directory gives its URL"),
+            ),
+            None => {
+                pages.insert(path, who);
+            }
+        }
+    }
+    for a in assets {
+        let path = diagnostics::slash_path(&a.rel);
+        if let Some(other) = pages.get(&path) {
+            diags.push(
+                Diagnostic::error(Code::Io, format!("this file would be published at /{path}, the same place as {other}"))
+                    .in_file(config.rel(&a.source).to_path_buf())
+                    .help("rename or move the file"),
+            );
+        }
+    }
+    diags
+}
+
+/// `html` with the `href` removed from every `<a>` that points at one of
+/// `urls` (or an anchor in it).
+fn unlink(html: &str, urls: &[String]) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<a href=\"") {
+        let value_start = at + "<a href=\"".len();
+        let Some(len) = rest[value_start..].find('"') else {
+            break;
+        };
+        let href = &rest[value_start..value_start + len];
+        let page = href.split('#').next().unwrap_or(href);
+        if urls.iter().any(|u| u == page) {
+            out.push_str(&rest[..at]);
+            out.push_str("<a class=\"link-excluded\"");
+            rest = &rest[value_start + len + 1..];
+        } else {
+            out.push_str(&rest[..value_start + len + 1]);
+            rest = &rest[value_start + len + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Warnings for links from included documents to ones left out of the
+/// site (drafts with `--no-drafts`); such links are shown as plain text.
+pub fn excluded_link_diagnostics(
+    docs: &[Document],
+    rendered: &[Rendered],
+    included: &[bool],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, (doc, r)) in docs.iter().zip(rendered).enumerate() {
+        if !included[i] {
+            continue;
+        }
+        let mut lines: Option<diagnostics::LineIndex> = None;
+        for l in &r.links {
+            let markdown::LinkTarget::Doc(t) = l.resolved.target else {
+                continue;
+            };
+            if included[t] {
+                continue;
+            }
+            let idx = lines.get_or_insert_with(|| diagnostics::LineIndex::new(&doc.text));
+            let (line, column) = idx.line_col(&doc.text, doc.body_offset + l.offset);
+            let target = &docs[t];
+            out.push(
+                Diagnostic::warning(
+                    Code::BrokenLink,
+                    format!(
+                        "link to draft {} {}, which is left out of the site (--no-drafts); it is shown as plain text",
+                        target.id, target.title
+                    ),
+                )
+                .at(doc.file.clone(), line, column)
+                .help("approve the draft, or build with drafts included"),
+            );
+        }
+    }
+    out
+}
+
+/// "1 day", "12 days".
+fn days_text(n: i64) -> String {
+    format!("{n} day{}", if n == 1 { "" } else { "s" })
+}
+
 /// `review-*` warnings for approved documents. Drafts are not yet in force
 /// and retired ones no longer are, so neither is reported.
 pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnostic> {
@@ -265,7 +448,7 @@ pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnost
         match (r.status, r.next, r.days) {
             (ReviewStatus::Overdue, Some(next), Some(days)) => out.push(at(Diagnostic::warning(
                 Code::ReviewOverdue,
-                format!("{} {} was due for review on {next} ({} days overdue)", d.id, d.title, -days),
+                format!("{} {} was due for review on {next} ({} overdue)", d.id, d.title, days_text(-days)),
             )
             .help(format!(
                 "review it, then set `last_reviewed` to the review date{}",
@@ -273,7 +456,12 @@ pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnost
             )))),
             (ReviewStatus::DueSoon, Some(next), Some(days)) => out.push(at(Diagnostic::warning(
                 Code::ReviewDueSoon,
-                format!("{} {} is due for review on {next} (in {days} days)", d.id, d.title),
+                format!(
+                    "{} {} is due for review on {next} ({})",
+                    d.id,
+                    d.title,
+                    if days == 0 { "today".to_string() } else { format!("in {}", days_text(days)) }
+                ),
             )
             .help(format!(
                 "plan the review{}",
@@ -293,6 +481,15 @@ pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnost
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unlink_drops_only_hrefs_to_the_given_pages() {
+        let html = r#"<p><a href="/a/">A</a> <a href="/a/#x" title="t">A#x</a> <a href="/ab/">AB</a> <a href="https://x/a/">X</a></p>"#;
+        assert_eq!(
+            unlink(html, &["/a/".to_string()]),
+            r#"<p><a class="link-excluded">A</a> <a class="link-excluded" title="t">A#x</a> <a href="/ab/">AB</a> <a href="https://x/a/">X</a></p>"#
+        );
+    }
 
     #[test]
     fn natural_order() {

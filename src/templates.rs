@@ -32,9 +32,18 @@ pub const THEME_TEMPLATES: &[(&str, &str)] = theme_files!(
 
 /// The default theme's static files, copied to the output root.
 pub const THEME_STATIC: &[(&str, &[u8])] = &[
-    ("smsdoc.css", include_bytes!("../themes/default/static/smsdoc.css")),
-    ("smsdoc.js", include_bytes!("../themes/default/static/smsdoc.js")),
-    ("favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
+    (
+        "smsdoc.css",
+        include_bytes!("../themes/default/static/smsdoc.css"),
+    ),
+    (
+        "smsdoc.js",
+        include_bytes!("../themes/default/static/smsdoc.js"),
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../themes/default/static/favicon.svg"),
+    ),
 ];
 
 pub struct Templates {
@@ -49,7 +58,13 @@ impl Templates {
     pub fn load(config: &Config) -> Result<Templates, Vec<Diagnostic>> {
         let mut sources: Vec<(String, String, PathBuf)> = THEME_TEMPLATES
             .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string(), PathBuf::from(format!("<built-in theme>/{n}"))))
+            .map(|(n, t)| {
+                (
+                    n.to_string(),
+                    t.to_string(),
+                    PathBuf::from(format!("<built-in theme>/{n}")),
+                )
+            })
             .collect();
         let mut diags = Vec::new();
         let mut theme_static_dir = None;
@@ -66,23 +81,37 @@ impl Templates {
             read_dir_templates(&dir.join("templates"), config, &mut sources, &mut diags);
             theme_static_dir = Some(dir.join("static"));
         }
-        read_dir_templates(&config.root.join("templates"), config, &mut sources, &mut diags);
+        read_dir_templates(
+            &config.root.join("templates"),
+            config,
+            &mut sources,
+            &mut diags,
+        );
         if !diags.is_empty() {
             return Err(diags);
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape_html);
-        let origins: Vec<(String, PathBuf)> = sources.iter().map(|(n, _, p)| (n.clone(), p.clone())).collect();
+        let origins: Vec<(String, PathBuf)> = sources
+            .iter()
+            .map(|(n, _, p)| (n.clone(), p.clone()))
+            .collect();
         let raw: Vec<(String, String)> = sources.into_iter().map(|(n, t, _)| (n, t)).collect();
         if let Err(e) = tera.add_raw_templates(raw) {
             return Err(vec![tera_diagnostic(&e, &origins)]);
         }
-        Ok(Templates { tera, origins, theme_static_dir })
+        Ok(Templates {
+            tera,
+            origins,
+            theme_static_dir,
+        })
     }
 
     pub fn render(&self, name: &str, ctx: &Context) -> Result<String, Diagnostic> {
-        self.tera.render(name, ctx).map_err(|e| tera_diagnostic(&e, &self.origins))
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| tera_diagnostic(&e, &self.origins))
     }
 }
 
@@ -104,7 +133,12 @@ fn escape_html(input: &str) -> String {
 }
 
 /// Reads `dir/*.html` (later sources of the same name win).
-fn read_dir_templates(dir: &Path, config: &Config, sources: &mut Vec<(String, String, PathBuf)>, diags: &mut Vec<Diagnostic>) {
+fn read_dir_templates(
+    dir: &Path,
+    config: &Config,
+    sources: &mut Vec<(String, String, PathBuf)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -142,16 +176,44 @@ fn tera_diagnostic(e: &tera::Error, origins: &[(String, PathBuf)]) -> Diagnostic
         .rev()
         .find(|(n, _)| message.contains(&format!("'{n}'")))
         .map(|(_, p)| p.clone());
-    let line = message
-        .split("line ")
-        .nth(1)
-        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let (line, column) = error_position(&message);
     let mut d = Diagnostic::error(Code::Template, format!("template error: {message}"))
         .help("fix the template, or delete your override to fall back to the built-in theme");
     if let Some(f) = file {
-        d = d.at(f, line, 0);
+        d = d.at(f, line, column);
     }
     d
+}
+
+/// Line and column of a Tera error: parse errors point at ` --> 5:18`,
+/// other messages may say `line 5`. (0, 0) when the message has neither.
+fn error_position(message: &str) -> (usize, usize) {
+    let number =
+        |s: &str| -> Option<usize> { s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok() };
+    if let Some(rest) = message.split("--> ").nth(1) {
+        if let Some(line) = number(rest) {
+            let column = rest
+                .split_once(':')
+                .and_then(|(_, c)| number(c))
+                .unwrap_or(0);
+            return (line, column);
+        }
+    }
+    let line = message.split("line ").nth(1).and_then(number).unwrap_or(0);
+    (line, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tera_error_positions() {
+        assert_eq!(
+            error_position("Failed to parse 'page.html':  --> 5:18\n  |\n5 | <p>"),
+            (5, 18)
+        );
+        assert_eq!(error_position("something on line 7 went wrong"), (7, 0));
+        assert_eq!(error_position("Variable `x` not found"), (0, 0));
+    }
 }

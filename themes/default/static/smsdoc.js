@@ -1,0 +1,240 @@
+/* smsdoc.js: progressive enhancement for the handbook. No dependencies, no
+   network access except the site's own search-index.json, fetched on first use.
+   Every page works without it. */
+(function () {
+  'use strict';
+  var d = document;
+  d.documentElement.classList.add('js');
+  var BASE = d.body.getAttribute('data-base-url'); // '' on the home page of a relative site
+  if (BASE === null) BASE = '/';
+  function all(sel, root) { return Array.prototype.slice.call((root || d).querySelectorAll(sel)); }
+  function low(s) { return String(s || '').toLowerCase(); }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  /* ---- sortable tables: buttons in <th>, aria-sort, data-sort keys ---- */
+  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+  function key(row, col) {
+    var c = row.cells[col];
+    if (!c) return '';
+    return (c.hasAttribute('data-sort') ? c.getAttribute('data-sort') : c.textContent).trim();
+  }
+  function compare(a, b) {
+    var na = Number(a), nb = Number(b);
+    if (a !== '' && b !== '' && !isNaN(na) && !isNaN(nb)) return na - nb;
+    return collator.compare(a, b);
+  }
+  all('table.sortable').forEach(function (table) {
+    var heads = all('thead th', table);
+    heads.forEach(function (th, col) {
+      var btn = th.querySelector('button');
+      if (!btn) return;
+      btn.addEventListener('click', function () {
+        var dir = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
+        heads.forEach(function (h) { h.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', dir);
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows).map(function (r, i) { return [key(r, col), i, r]; });
+        rows.sort(function (x, y) {
+          if ((x[0] === '') !== (y[0] === '')) return x[0] === '' ? 1 : -1; // empty cells last
+          var c = compare(x[0], y[0]);
+          return (dir === 'ascending' ? c : -c) || x[1] - y[1];
+        });
+        rows.forEach(function (x) { body.appendChild(x[2]); });
+      });
+    });
+  });
+
+  /* ---- text filter for a table: <input data-filter-table="table-id"> ---- */
+  all('[data-filter-table]').forEach(function (input) {
+    var table = d.getElementById(input.dataset.filterTable);
+    var status = d.getElementById(input.dataset.filterStatus || '');
+    if (!table) return;
+    function apply() {
+      var terms = low(input.value).split(/\s+/).filter(Boolean), shown = 0, rows = all('tbody tr', table);
+      rows.forEach(function (tr) {
+        var text = low(tr.textContent);
+        tr.hidden = !terms.every(function (t) { return text.indexOf(t) >= 0; });
+        if (!tr.hidden) shown++;
+      });
+      if (status) status.textContent = terms.length ? shown + ' of ' + rows.length + ' shown' : '';
+    }
+    input.addEventListener('input', apply);
+    apply();
+  });
+
+  /* ---- coverage page: all rows, or gaps and drafts only ---- */
+  var covRadios = all('input[name="cov-filter"]');
+  function applyCoverage() {
+    var checked = d.querySelector('input[name="cov-filter"]:checked');
+    var gaps = !!checked && checked.value === 'gaps';
+    all('tr[data-status]').forEach(function (tr) { tr.hidden = gaps && tr.dataset.status === 'covered'; });
+    all('tbody').forEach(function (tb) {
+      var rows = all('tr[data-status]', tb);
+      if (rows.length) tb.hidden = gaps && rows.every(function (r) { return r.hidden; });
+    });
+  }
+  covRadios.forEach(function (r) { r.addEventListener('change', applyCoverage); });
+  if (covRadios.length) applyCoverage();
+
+  /* ---- reviews page: filter rows by owner ---- */
+  all('[data-owner-filter]').forEach(function (select) {
+    function apply() {
+      var owner = select.value;
+      all('table.reviews').forEach(function (table) {
+        var shown = 0;
+        all('tbody tr[data-owner]', table).forEach(function (tr) {
+          tr.hidden = owner !== '' && tr.dataset.owner !== owner;
+          if (!tr.hidden) shown++;
+        });
+        var wrap = table.closest('.table-wrap') || table, none = wrap.nextElementSibling;
+        if (!none || !none.classList.contains('owner-none')) {
+          none = d.createElement('p');
+          none.className = 'muted owner-none';
+          none.textContent = 'None for this owner.';
+          wrap.parentNode.insertBefore(none, wrap.nextSibling);
+        }
+        wrap.hidden = shown === 0;
+        none.hidden = shown !== 0;
+        var count = table.closest('section') && table.closest('section').querySelector('h2 .count');
+        if (count) count.textContent = '(' + shown + ')';
+      });
+    }
+    select.addEventListener('change', apply);
+    apply();
+  });
+
+  /* ---- print buttons ---- */
+  all('[data-print]').forEach(function (b) { b.addEventListener('click', function () { window.print(); }); });
+
+  /* ---- search ---- */
+  var results = d.getElementById('search-results'), input = d.querySelector('[data-search-input]');
+  var status = d.getElementById('search-status');
+  if (!results || !input) return;
+  var loading = null, timer = 0, LIMIT = 50;
+  function trimTerm(t) { return t.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''); }
+  /* Pages opened from file:// may not fetch files; a search-index.js next
+     to the JSON (window.SMSDOC_SEARCH_INDEX = {...}), if the site has one,
+     loads as a script instead. */
+  function loadScript(url) {
+    return new Promise(function (ok, fail) {
+      var s = d.createElement('script');
+      s.src = url.replace(/\.json$/, '.js');
+      s.onload = function () { if (window.SMSDOC_SEARCH_INDEX) ok(window.SMSDOC_SEARCH_INDEX); else fail(new Error('no index')); };
+      s.onerror = function () { fail(new Error('cannot load ' + s.src)); };
+      d.head.appendChild(s);
+    });
+  }
+  function loadIndex() {
+    if (!loading) {
+      var url = results.dataset.indexUrl;
+      loading = (location.protocol === 'file:' ? loadScript(url)
+        : fetch(url).then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })).then(prepare);
+      loading.catch(function () { loading = null; }); // allow a retry
+    }
+    return loading;
+  }
+  function prepare(raw) {
+    var vocab = raw.vocab ? raw.vocab.split(' ') : [];
+    var docs = raw.docs.map(function (row, n) {
+      var o = { n: n };
+      raw.fields.forEach(function (f, i) { o[f] = row[i] || ''; });
+      o.lid = low(o.id); o.ltitle = low(o.title); o.lowner = low(o.owner); o.lex = low(o.excerpt);
+      o.twords = o.ltitle.split(/[^\p{L}\p{N}.\-_]+/u);
+      o.cl = o.clauses ? o.clauses.split(' ') : [];
+      o.w = o.words ? o.words.split(' ').map(function (x) { return parseInt(x, 36); }) : [];
+      return o;
+    });
+    return { docs: docs, vocab: vocab, stop: new Set((raw.stop || '').split(' ')) };
+  }
+  function starts(list, t) { return list.some(function (w) { return w.indexOf(t) === 0; }); }
+  function score(o, t, ids) {
+    var s = 0;
+    if (o.lid === t) s += 100; else if (o.lid.indexOf(t) >= 0) s += 40;
+    if (o.cl.indexOf(t) >= 0) s += 50; else if (starts(o.cl, t)) s += 25;
+    if (starts(o.twords, t)) s += 30; else if (o.ltitle.indexOf(t) >= 0) s += 15;
+    if (o.lowner.indexOf(t) >= 0) s += 10;
+    if (o.type.indexOf(t) === 0 || o.status === t) s += 8;
+    if (o.lex.indexOf(t) >= 0) s += 5;
+    else if (o.w.some(function (k) { return ids.has(k); })) s += 3;
+    return s;
+  }
+  /* Escapes text and wraps every occurrence of a term in <mark>. */
+  function mark(text, terms) {
+    var lower = low(text);
+    if (lower.length !== text.length) return esc(text);
+    var on = new Uint8Array(text.length), out = '', i = 0;
+    terms.forEach(function (t) {
+      for (var p = lower.indexOf(t); p >= 0; p = lower.indexOf(t, p + t.length)) on.fill(1, p, p + t.length);
+    });
+    while (i < text.length) {
+      var j = i;
+      while (j < text.length && on[j] === on[i]) j++;
+      out += on[i] ? '<mark>' + esc(text.slice(i, j)) + '</mark>' : esc(text.slice(i, j));
+      i = j;
+    }
+    return out;
+  }
+  function render(ix, q) {
+    var terms = low(q).split(/\s+/).map(trimTerm).filter(function (t) { return t && !ix.stop.has(t); });
+    if (!terms.length) { results.innerHTML = ''; status.textContent = 'Type a word, an id or a clause number.'; return; }
+    var idsets = terms.map(function (t) {
+      var set = new Set();
+      ix.vocab.forEach(function (w, k) { if (w.indexOf(t) === 0) set.add(k); });
+      return set;
+    });
+    var hits = [];
+    ix.docs.forEach(function (o) {
+      var total = 0;
+      for (var k = 0; k < terms.length; k++) {
+        var s = score(o, terms[k], idsets[k]);
+        if (!s) return; // every term must match
+        total += s;
+      }
+      hits.push([total, o]);
+    });
+    hits.sort(function (a, b) { return b[0] - a[0] || a[1].n - b[1].n; });
+    results.innerHTML = hits.slice(0, LIMIT).map(function (h) {
+      var o = h[1];
+      var also = [];
+      idsets.forEach(function (set, k) {
+        if (o.lex.indexOf(terms[k]) >= 0 || o.ltitle.indexOf(terms[k]) >= 0) return;
+        var w = o.w.filter(function (x) { return set.has(x); })[0];
+        if (w !== undefined) also.push('<mark>' + esc(ix.vocab[w]) + '</mark>');
+      });
+      return '<li class="search-result"><h2><a href="' + esc(BASE + o.url) + '">' + mark(o.title, terms) + '</a></h2>' +
+        '<p class="search-result__meta"><span class="doc-id">' + mark(o.id, terms) + '</span> · ' +
+        esc(o.type.charAt(0).toUpperCase() + o.type.slice(1)) + (o.status !== 'approved' ? ' · ' + esc(o.status) : '') +
+        (o.owner ? ' · ' + mark(o.owner, terms) : '') + (o.clauses ? ' · clauses ' + mark(o.clauses, terms) : '') + '</p>' +
+        '<p class="search-result__snippet">' + mark(o.excerpt, terms) + (also.length ? ' <span class="muted">Also mentions</span> ' + also.join(', ') : '') + '</p></li>';
+    }).join('');
+    var n = hits.length;
+    status.textContent = (n === 0 ? 'No documents match' : n === 1 ? '1 document matches' : n + ' documents match') +
+      ' “' + q + '”' + (n > LIMIT ? ', showing the best ' + LIMIT : '') + '.';
+  }
+  function run() {
+    var q = input.value.trim();
+    try { history.replaceState(null, '', q ? '?q=' + encodeURIComponent(q) : location.pathname); } catch (e) { /* file:// */ }
+    if (!q) { results.innerHTML = ''; status.textContent = ''; return; }
+    if (!loading) status.textContent = 'Loading the search index…';
+    loadIndex().then(function (ix) { if (input.value.trim() === q) render(ix, q); }, function (err) {
+      results.innerHTML = '';
+      status.textContent = location.protocol === 'file:'
+        ? 'Search cannot load its index from a page opened as a file (browsers block it). Serve the folder instead, ' +
+          'e.g. run “smsdoc serve” or “python3 -m http.server” in it, or browse the document register.'
+        : 'The search index could not be loaded (' + err.message + '). Reload the page to try again, or browse the document register.';
+    });
+  }
+  input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 150); });
+  if (input.form) input.form.addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); run(); });
+  var q0 = new URLSearchParams(location.search).get('q') || '';
+  if (q0) {
+    input.value = q0;
+    var box = d.getElementById('site-search-q');
+    if (box) box.value = q0;
+    run();
+  }
+})();
