@@ -73,13 +73,14 @@ impl Catalogue {
             .collect()
     }
 
-    /// Index of every clause and its descendants, parent first.
+    /// A clause and all its descendants in document order (depth first:
+    /// 5.2, 5.2.1, 5.2.2, 5.3 …).
     pub fn subtree(&self, clause: usize) -> Vec<usize> {
-        let mut out = vec![clause];
-        let mut i = 0;
-        while i < out.len() {
-            out.extend(self.clauses[out[i]].children.iter().copied());
-            i += 1;
+        let mut out = Vec::new();
+        let mut stack = vec![clause];
+        while let Some(c) = stack.pop() {
+            out.push(c);
+            stack.extend(self.clauses[c].children.iter().rev().copied());
         }
         out
     }
@@ -606,6 +607,14 @@ mod tests {
         assert!(iso27k.get("5.1").is_some());
         let iso9k = by_id("iso9001:2015");
         assert!(iso9k.get("8.5.1").is_some());
+    }
+
+    #[test]
+    fn subtree_is_in_document_order() {
+        let cat = Catalogues::builtin("iso20000-1:2018").unwrap();
+        let five = cat.get("5").unwrap();
+        let numbers: Vec<&str> = cat.subtree(five).into_iter().map(|i| cat.clauses[i].number.as_str()).collect();
+        assert_eq!(numbers, ["5", "5.1", "5.2", "5.2.1", "5.2.2", "5.3"]);
     }
 
     #[test]

@@ -474,7 +474,8 @@ fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
     let mut out = std::io::stdout().lock();
     for cat in &list {
         let _ = writeln!(out, "{} — {}", cat.title, cat.name);
-        let _ = writeln!(out, "(tag clauses as `8.6.1`, or qualified as `{}:<number>`)\n", cat.id);
+        let example = cat.clauses.iter().rev().find(|c| c.children.is_empty()).map_or("1", |c| c.number.as_str());
+        let _ = writeln!(out, "(tag clauses as `{example}`, or qualified as `{}:{example}`)\n", cat.id);
         if a.required {
             let width = cat.required.iter().map(|r| r.key.len()).max().unwrap_or(0);
             for r in &cat.required {

@@ -79,37 +79,73 @@ pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, 
     Ok(sink.into_files())
 }
 
-/// Renders every file of the site into `sink`. Document pages, clause pages
-/// and print chunks are rendered in parallel; each page's context holds its
-/// own data plus the small shared `site` object.
+/// Renders every file of the site into `sink`. Documents are rendered in
+/// parallel batches in register order; each document's HTML is produced
+/// once and used for its own page and its chunk of `/print/`. Each page's
+/// context holds its own data plus the small shared `site` object.
 pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<(), Vec<Diagnostic>> {
     let shared = site_json(site);
-    let mut errors: Vec<Diagnostic> = (0..site.docs.len())
-        .into_par_iter()
-        .filter(|&i| site.included[i])
-        .filter_map(|i| render_doc(site, templates, &shared, i).and_then(|f| sink.put(f)).err())
-        .collect();
-    errors.extend(
-        list_pages(site, &shared)
-            .into_par_iter()
-            .filter_map(|(path, template, ctx)| {
-                render(templates, template, &ctx)
-                    .and_then(|html| sink.put(SiteFile { path, data: FileData::Bytes(html.into_bytes()) }))
-                    .err()
+    let order = site.register_order();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let note = |d: Diagnostic, errors: &mut Vec<Diagnostic>| {
+        if !errors.contains(&d) {
+            errors.push(d);
+        }
+    };
+    let print = PrintFrame::new(site, templates, &shared, &order);
+    let mut print_ok = match &print {
+        Ok(p) => sink.put(SiteFile { path: PRINT_PATH.into(), data: FileData::Bytes(p.head.clone().into_bytes()) }).is_ok(),
+        Err(_) => false,
+    };
+    for batch in order.chunks(256) {
+        let parts: Vec<Result<String, Diagnostic>> = batch
+            .par_iter()
+            .map(|&i| {
+                let html = site.doc_html(i);
+                let chunk = match &print {
+                    Ok(p) => p.chunk(site, templates, &shared, i, &html),
+                    Err(_) => Ok(String::new()),
+                };
+                render_doc_with(site, templates, &shared, i, html).and_then(|f| sink.put(f))?;
+                chunk
             })
-            .collect::<Vec<_>>(),
-    );
-    if let Err(d) = render_print(site, templates, &shared, sink) {
-        errors.push(d);
-    }
-    let mut unique: Vec<Diagnostic> = Vec::new();
-    for d in errors {
-        if !unique.contains(&d) {
-            unique.push(d);
+            .collect();
+        let mut chunk = String::new();
+        for p in parts {
+            match p {
+                Ok(c) => chunk.push_str(&c),
+                Err(d) => note(d, &mut errors),
+            }
+        }
+        if print_ok {
+            if let Err(d) = sink.append(PRINT_PATH, chunk.as_bytes()) {
+                note(d, &mut errors);
+                print_ok = false;
+            }
         }
     }
-    if !unique.is_empty() {
-        return Err(unique);
+    match &print {
+        Ok(p) if print_ok => {
+            if let Err(d) = sink.append(PRINT_PATH, p.tail.as_bytes()) {
+                note(d, &mut errors);
+            }
+        }
+        Ok(_) => {}
+        Err(d) => note(d.clone(), &mut errors),
+    }
+    let others: Vec<Diagnostic> = list_pages(site, &shared)
+        .into_par_iter()
+        .filter_map(|(path, template, ctx)| {
+            render(templates, template, ctx)
+                .and_then(|html| sink.put(SiteFile { path, data: FileData::Bytes(html.into_bytes()) }))
+                .err()
+        })
+        .collect();
+    for d in others {
+        note(d, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     for f in crate::exports::site_exports(site).into_iter().chain(static_files(site, templates)) {
         sink.put(f).map_err(|d| vec![d])?;
@@ -117,8 +153,10 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     Ok(())
 }
 
-fn render(templates: &Templates, name: &str, ctx: &Value) -> Result<String, Diagnostic> {
-    let ctx = Context::from_value(ctx.clone()).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))?;
+/// Renders `name` with a context built as a JSON value; the value is moved
+/// into the context, not copied (pages carry their whole HTML body).
+fn render(templates: &Templates, name: &str, ctx: Value) -> Result<String, Diagnostic> {
+    let ctx = Context::from_value(ctx).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))?;
     templates.render(name, &ctx)
 }
 
@@ -136,11 +174,17 @@ pub fn site_for(site: &Site, shared: &Value, dir: &str) -> Value {
 
 /// Renders one document page (used by the preview server for single pages).
 pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) -> Result<SiteFile, Diagnostic> {
-    let mut ctx = Context::new();
-    ctx.insert("site", &site_for(site, shared, &site.docs[i].url));
-    ctx.insert("page", &doc_json(site, i, site.doc_html(i)));
-    ctx.insert("current_path", &site.docs[i].url);
-    let html = templates.render("page.html", &ctx)?;
+    render_doc_with(site, templates, shared, i, site.doc_html(i))
+}
+
+/// Renders document `i`'s page around its already rendered body.
+fn render_doc_with(site: &Site, templates: &Templates, shared: &Value, i: usize, html: String) -> Result<SiteFile, Diagnostic> {
+    let ctx = json!({
+        "site": site_for(site, shared, &site.docs[i].url),
+        "page": doc_json(site, i, html),
+        "current_path": site.docs[i].url,
+    });
+    let html = render(templates, "page.html", ctx)?;
     Ok(SiteFile {
         path: format!("{}index.html", site.docs[i].url),
         data: FileData::Bytes(html.into_bytes()),
@@ -149,44 +193,66 @@ pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) 
 
 /// Marker in `print.html` where the documents go.
 const PRINT_MARKER: &str = "<!-- smsdoc:print-documents -->";
+const PRINT_PATH: &str = "print/index.html";
 
-/// `/print/`: the cover and contents from `print.html`, then every document
-/// rendered with `print_doc.html`, in register order. Written in batches so
-/// a large handbook never holds the whole page in memory.
+/// `/print/`: the cover and contents from `print.html` (split at the
+/// marker into head and tail), then every document rendered with
+/// `print_doc.html`, in register order. Chunks are appended in batches so a
+/// large handbook never holds the whole page in memory.
+struct PrintFrame<'a> {
+    head: String,
+    tail: String,
+    /// Site path of each document's page as linked (`procedures/x/` or
+    /// `procedures/x/index.html`) → its id, to turn links into anchors.
+    by_path: std::collections::HashMap<String, &'a str>,
+    /// Prefix from `/print/` to the site root.
+    root: String,
+}
+
+impl<'a> PrintFrame<'a> {
+    fn new(site: &'a Site, templates: &Templates, shared: &Value, order: &[usize]) -> Result<Self, Diagnostic> {
+        let toc: Vec<Value> = order.iter().map(|&i| doc_summary(site, i)).collect();
+        let ctx = json!({
+            "site": site_for(site, shared, "print/"),
+            "current_path": "print/",
+            "documents": toc,
+            "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
+        });
+        let page = render(templates, "print.html", ctx)?;
+        let (head, tail) = page.split_once(PRINT_MARKER).unwrap_or((&page, ""));
+        Ok(PrintFrame {
+            head: head.to_string(),
+            tail: tail.to_string(),
+            by_path: order.iter().map(|&i| (site.config.page_link(&site.docs[i].url), site.docs[i].id.as_str())).collect(),
+            root: site.config.root_from("print/"),
+        })
+    }
+
+    /// Document `i`'s article on the print page, from the HTML of its own page.
+    fn chunk(&self, site: &Site, templates: &Templates, shared: &Value, i: usize, page_html: &str) -> Result<String, Diagnostic> {
+        let page_root = site.config.root_from(&site.docs[i].url);
+        let html = print_html(page_html, &site.docs[i].id, &page_root, self);
+        let ctx = json!({ "site": site_for(site, shared, "print/"), "page": doc_json(site, i, html) });
+        render(templates, "print_doc.html", ctx)
+    }
+}
+
+/// Renders `/print/` on its own (the preview server does so after the
+/// pages a change affects).
 fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn Sink) -> Result<(), Diagnostic> {
     let order = site.register_order();
-    let toc: Vec<Value> = order.iter().map(|&i| doc_summary(site, i)).collect();
-    let ctx = json!({
-        "site": site_for(site, shared, "print/"),
-        "current_path": "print/",
-        "documents": toc,
-        "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
-    });
-    let page = render(templates, "print.html", &ctx)?;
-    let (head, tail) = page.split_once(PRINT_MARKER).unwrap_or((&page, ""));
-    sink.put(SiteFile { path: "print/index.html".into(), data: FileData::Bytes(head.as_bytes().to_vec()) })?;
-    let by_url: std::collections::HashMap<String, &str> = order
-        .iter()
-        .map(|&i| (format!("{}{}{}", site.config.root_from("print/"), site.docs[i].url, site.config.index_suffix()), site.docs[i].id.as_str()))
-        .collect();
+    let frame = PrintFrame::new(site, templates, shared, &order)?;
+    sink.put(SiteFile { path: PRINT_PATH.into(), data: FileData::Bytes(frame.head.clone().into_bytes()) })?;
     for batch in order.chunks(256) {
-        let parts: Vec<Result<String, Diagnostic>> = batch
-            .par_iter()
-            .map(|&i| {
-                let html = print_html(&site.doc_html_from(i, "print/"), &site.docs[i].id, &by_url);
-                let mut ctx = Context::new();
-                ctx.insert("site", &site_for(site, shared, "print/"));
-                ctx.insert("page", &doc_json(site, i, html));
-                templates.render("print_doc.html", &ctx)
-            })
-            .collect();
+        let parts: Vec<Result<String, Diagnostic>> =
+            batch.par_iter().map(|&i| frame.chunk(site, templates, shared, i, &site.doc_html(i))).collect();
         let mut chunk = String::new();
         for p in parts {
             chunk.push_str(&p?);
         }
-        sink.append("print/index.html", chunk.as_bytes())?;
+        sink.append(PRINT_PATH, chunk.as_bytes())?;
     }
-    sink.append("print/index.html", tail.as_bytes())
+    sink.append(PRINT_PATH, frame.tail.as_bytes())
 }
 
 /// The non-document pages: (output path, template, context).
@@ -461,7 +527,7 @@ fn reviews_json(site: &Site) -> Value {
         "counts": site.review_counts(),
         "sections": [
             section("overdue", "⚠ Overdue", review_list(site, |s| s == ReviewStatus::Overdue, true)),
-            section("due-soon", "⏰ Due soon", review_list(site, |s| s == ReviewStatus::DueSoon, true)),
+            section("due-soon", "◷ Due soon", review_list(site, |s| s == ReviewStatus::DueSoon, true)),
             section("missing", "? No review date", review_list(site, |s| s == ReviewStatus::Missing, true)),
             section("upcoming", "Upcoming (next 90 days)", upcoming),
             section("drafts", "✎ Drafts (not yet in force)", drafts),
@@ -637,37 +703,61 @@ fn coverage_json(site: &Site) -> Value {
     })
 }
 
-/// A document's HTML for the one-page print handbook: links to documents
-/// in the handbook become in-page anchors (`#doc-<id>`, `#doc-<id>--<heading>`)
-/// and heading ids are prefixed so they stay unique on the combined page.
-fn print_html(html: &str, id: &str, by_url: &std::collections::HashMap<String, &str>) -> String {
+/// A document's HTML for the one-page print handbook, from the HTML of its
+/// own page (whose links start with `page_root`): links to documents in the
+/// handbook become in-page anchors (`#doc-<id>`, `#doc-<id>--<heading>`),
+/// other site links are re-rooted at `/print/`, and heading ids are prefixed
+/// so they stay unique on the combined page.
+fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> String {
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
-    while let Some(pos) = rest.find(['h', 'i']) {
-        let (before, tail) = rest.split_at(pos);
-        out.push_str(before);
-        if let Some(after) = tail.strip_prefix("href=\"") {
-            let end = after.find('"').unwrap_or(after.len());
-            let url = &after[..end];
-            let (page, anchor) = url.split_once('#').map_or((url, None), |(p, a)| (p, Some(a)));
-            out.push_str("href=\"");
-            match (by_url.get(page), anchor) {
-                (Some(target), Some(a)) => out.push_str(&format!("#doc-{target}--{a}")),
-                (Some(target), None) => out.push_str(&format!("#doc-{target}")),
-                (None, Some(a)) if page.is_empty() => out.push_str(&format!("#doc-{id}--{a}")),
-                _ => out.push_str(url),
+    while let Some(eq) = rest.find("=\"") {
+        let name_start = rest[..eq].rfind(|c: char| !c.is_ascii_alphanumeric() && c != '-').map_or(0, |p| p + 1);
+        let name = &rest[name_start..eq];
+        out.push_str(&rest[..eq + 2]);
+        let after = &rest[eq + 2..];
+        let end = after.find('"').unwrap_or(after.len());
+        let value = &after[..end];
+        rest = &after[end..];
+        let preceded_by_space = rest_is_attribute(&out, name.len() + 2);
+        match name {
+            "id" if preceded_by_space => {
+                out.push_str(&format!("doc-{id}--{value}"));
             }
-            rest = &after[end..];
-        } else if let Some(after) = tail.strip_prefix("id=\"") {
-            out.push_str(&format!("id=\"doc-{id}--"));
-            rest = after;
-        } else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
+            "href" | "src" if preceded_by_space => {
+                if let Some(anchor) = value.strip_prefix('#') {
+                    out.push_str(&format!("#doc-{id}--{anchor}"));
+                } else if let Some(path) = value.strip_prefix(page_root).filter(|_| !page_root.is_empty() && !is_absolute_url(value, page_root)) {
+                    let (page, anchor) = path.split_once('#').map_or((path, None), |(p, a)| (p, Some(a)));
+                    match (name, frame.by_path.get(page), anchor) {
+                        ("href", Some(t), Some(a)) => out.push_str(&format!("#doc-{t}--{a}")),
+                        ("href", Some(t), None) => out.push_str(&format!("#doc-{t}")),
+                        _ => {
+                            out.push_str(&frame.root);
+                            out.push_str(path);
+                        }
+                    }
+                } else {
+                    out.push_str(value);
+                }
+            }
+            _ => out.push_str(value),
         }
     }
     out.push_str(rest);
     out
+}
+
+/// Whether the attribute just written to `out` (its name and `="` are the
+/// last `len` bytes) starts a real attribute, i.e. follows whitespace.
+fn rest_is_attribute(out: &str, len: usize) -> bool {
+    out[..out.len() - len].ends_with([' ', '\n', '\t'])
+}
+
+/// A link that only looks like it starts with the page root: `//host` when
+/// the root is `/`.
+fn is_absolute_url(value: &str, page_root: &str) -> bool {
+    page_root == "/" && value.starts_with("//")
 }
 
 /// Renders `/print/` alone into `sink`. The preview server renders it

@@ -173,10 +173,7 @@ impl Site {
     /// Documents in register order: by type (as listed in the SPEC), then id.
     pub fn register_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.docs.len()).filter(|&i| self.included[i]).collect();
-        order.sort_by(|&a, &b| {
-            let (da, db) = (&self.docs[a], &self.docs[b]);
-            (da.doc_type, natural_key(&da.id)).cmp(&(db.doc_type, natural_key(&db.id)))
-        });
+        order.sort_by_cached_key(|&i| (self.docs[i].doc_type, natural_key(&self.docs[i].id)));
         order
     }
 
