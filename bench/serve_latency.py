@@ -88,7 +88,7 @@ class Events:
                 self.cond.wait(left)
 
 
-def run(binary, docs, edits):
+def run(binary, docs, edits, pause):
     root = corpus(docs)
     proc = subprocess.Popen([binary, "serve", "--root", root, "--port", "0", "--today", "2026-11-24"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -141,7 +141,10 @@ def run(binary, docs, edits):
                     raise SystemExit(f"edited page never showed the marker (edit {n})")
                 time.sleep(0.005)
             page_ms.append((time.monotonic() - t0) * 1000)
-            time.sleep(0.3)  # let the print page and search index settle
+            # A writer saves every few seconds; the pause lets the server
+            # finish the background work of the previous save (overview
+            # pages, exports), as it would between real saves.
+            time.sleep(pause)
     finally:
         proc.terminate()
         try:
@@ -170,13 +173,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--pause", type=float, default=3.0, help="seconds between saves (default 3)")
     ap.add_argument("--no-build", action="store_true")
     a = ap.parse_args()
     if not a.no_build:
         subprocess.run(["cargo", "build", "--release", "--locked"], cwd=REPO, check=True)
     binary = os.path.join(REPO, "target", "release", "smsdoc")
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
-    results = [run(binary, d, a.edits) for d in a.docs]
+    results = [run(binary, d, a.edits, a.pause) for d in a.docs]
     os.makedirs(os.path.join(REPO, "bench", "results"), exist_ok=True)
     for r in results:
         with open(os.path.join(REPO, "bench", "results", f"serve-{r['docs']}.json"), "w") as f:
@@ -194,7 +198,7 @@ def main():
     section = "\n".join([
         "<!-- serve:start -->",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}; {version}.",
-        f"Command: `python3 bench/serve_latency.py --docs {' '.join(map(str, a.docs))} --edits {a.edits}`.",
+        f"Command: `python3 bench/serve_latency.py --docs {' '.join(map(str, a.docs))} --edits {a.edits} --pause {a.pause}`.",
         "",
         *rows,
         "",

@@ -358,7 +358,17 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
     let content_dir = root.join(&raw.content_dir);
     let output_dir = root.join(&raw.output_dir);
     if let Err(d) = check_output_dir(root, &content_dir, &output_dir) {
-        diags.push(d);
+        // Point at the key that set it (output_dir, else content_dir).
+        let key_line = |key: &str| {
+            text.lines().position(|l| {
+                l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
+            })
+        };
+        let line = key_line("output_dir").or_else(|| key_line("content_dir"));
+        diags.push(match line {
+            Some(l) => d.at(CONFIG_FILE, l + 1, 1),
+            None => d,
+        });
     }
     let catalogues = raw
         .catalogues

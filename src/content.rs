@@ -290,7 +290,8 @@ pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) 
     }
     let root_canon = config.root.canonicalize().unwrap_or_else(|_| config.root.clone());
     let out = normalise(&config.output_dir);
-    let walker = walkdir::WalkDir::new(content)
+    let content_canon = content.canonicalize().unwrap_or_else(|_| content.clone());
+    let mut walker = walkdir::WalkDir::new(content)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -298,7 +299,7 @@ pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) 
             let name = e.file_name().to_string_lossy();
             e.depth() == 0 || (!is_ignored_name(&name) && normalise(e.path()) != out)
         });
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -317,11 +318,11 @@ pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) 
                 continue;
             }
         };
-        if entry.path_is_symlink() {
+        if entry.path_is_symlink() && entry.depth() > 0 {
             let inside = entry
                 .path()
                 .canonicalize()
-                .map(|c| c.starts_with(&root_canon))
+                .map(|c| c.starts_with(&root_canon) || c.starts_with(&content_canon))
                 .unwrap_or(false);
             if !inside {
                 diags.push(
@@ -329,6 +330,10 @@ pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) 
                         .in_file(config.rel(entry.path()))
                         .help("smsdoc follows links only within the handbook root, so a build never publishes files from elsewhere"),
                 );
+                // A linked folder: skip everything under it too.
+                if entry.file_type().is_dir() {
+                    walker.skip_current_dir();
+                }
                 continue;
             }
         }

@@ -9,17 +9,36 @@ use crate::reviews::ReviewStatus;
 use crate::site::Site;
 use serde_json::{json, Value};
 
+/// The export files of the site, by generator. Listed one by one so the
+/// preview server can stop between them when a new change arrives.
+pub const SITE_EXPORTS: [fn(&Site) -> Vec<SiteFile>; 7] = [
+    |s| vec![bytes("coverage.json", pretty(&coverage_json(s)))],
+    |s| vec![bytes("coverage.csv", coverage_csv(s).into_bytes())],
+    |s| vec![bytes("register.json", pretty(&register_json(s)))],
+    |s| vec![bytes("register.csv", register_csv(s).into_bytes())],
+    |s| vec![bytes("reviews.ics", reviews_ics(s).into_bytes())],
+    |s| vec![bytes("sitemap.xml", sitemap(s).into_bytes())],
+    search_files,
+];
+
+fn bytes(path: &str, data: Vec<u8>) -> SiteFile {
+    SiteFile { path: path.into(), data: FileData::Bytes(data) }
+}
+
+/// The search index as JSON (fetched by the search page), and the same as
+/// a script (`window.SMSDOC_SEARCH_INDEX = …`) that the search page loads
+/// when the site is opened from disk, where browsers refuse to fetch files.
+fn search_files(site: &Site) -> Vec<SiteFile> {
+    let json = html_safe(serde_json::to_vec(&search_index(site)).unwrap_or_default());
+    let mut js = Vec::with_capacity(json.len() + 40);
+    js.extend_from_slice(b"window.SMSDOC_SEARCH_INDEX = ");
+    js.extend_from_slice(&json);
+    js.extend_from_slice(b";\n");
+    vec![bytes("search-index.json", json), bytes("search-index.js", js)]
+}
+
 pub fn site_exports(site: &Site) -> Vec<SiteFile> {
-    let file = |path: &str, data: Vec<u8>| SiteFile { path: path.into(), data: FileData::Bytes(data) };
-    vec![
-        file("coverage.json", pretty(&coverage_json(site))),
-        file("coverage.csv", coverage_csv(site).into_bytes()),
-        file("register.json", pretty(&register_json(site))),
-        file("register.csv", register_csv(site).into_bytes()),
-        file("reviews.ics", reviews_ics(site).into_bytes()),
-        file("sitemap.xml", sitemap(site).into_bytes()),
-        file("search-index.json", html_safe(serde_json::to_vec(&search_index(site)).unwrap_or_default())),
-    ]
+    SITE_EXPORTS.iter().flat_map(|make| make(site)).collect()
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -199,8 +218,22 @@ pub fn coverage_md(site: &Site) -> String {
     out
 }
 
+/// Text for a Markdown table cell: backslash escapes keep it plain text
+/// when the export is rendered (`<script>` or `[x](javascript:…)` in a
+/// title stays text), and pipes and newlines cannot break the table.
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '|' | '<' | '>' | '[' | ']' | '`' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub const REGISTER_FIELDS: [&str; 20] = [
@@ -472,27 +505,24 @@ const SEARCH_STOP_WORDS: &[&str] = &[
 /// Longest token indexed (longer ones are hashes, URLs, base64…).
 const SEARCH_MAX_TOKEN: usize = 40;
 
-/// Lower-cased search tokens of `text`: runs of letters, digits and inner
-/// `.`, `-`, `_` (so `8.6.1`, `PRO-004` and `http_errors_total` stay
-/// whole), plus the parts of such compound tokens. Tokens of one
+/// Search tokens of `text` (already lower-cased): runs of letters, digits
+/// and inner `.`, `-`, `_` (so `8.6.1`, `pro-004` and `http_errors_total`
+/// stay whole), plus the parts of such compound tokens. Tokens of one
 /// character and stop words are dropped.
-fn search_tokens(text: &str, mut f: impl FnMut(String)) {
+fn search_tokens<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let joiner = |c: char| matches!(c, '.' | '-' | '_');
     let keep = |t: &str| {
-        let n = t.chars().count();
-        (2..=SEARCH_MAX_TOKEN).contains(&n) && !SEARCH_STOP_WORDS.contains(&t)
+        let n = if t.is_ascii() { t.len() } else { t.chars().count() };
+        // (stop words are at most 5 bytes: most tokens skip the lookup)
+        (2..=SEARCH_MAX_TOKEN).contains(&n) && (t.len() > 5 || SEARCH_STOP_WORDS.binary_search(&t).is_err())
     };
     for raw in text.split(|c: char| !(c.is_alphanumeric() || joiner(c))) {
-        let t = raw.trim_matches(joiner).to_lowercase();
-        if !keep(&t) {
+        let t = raw.trim_matches(joiner);
+        if !keep(t) {
             continue;
         }
         if t.contains(joiner) {
-            for part in t.split(joiner) {
-                if keep(part) {
-                    f(part.to_string());
-                }
-            }
+            t.split(joiner).filter(|p| keep(p)).for_each(&mut f);
         }
         f(t);
     }
@@ -508,6 +538,26 @@ fn excerpt(text: &str, max: usize) -> &str {
         }
     }
 }
+
+/// FNV-1a: a fast hash for the short word keys of the search index (the
+/// default SipHash guards against hostile keys, which a build does not face).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 /// Base-36 id of a vocabulary entry (frequent words get the short ids).
 fn base36(mut n: usize) -> String {
@@ -548,8 +598,9 @@ pub fn search_index(site: &Site) -> Value {
     use rayon::prelude::*;
     use std::collections::{HashMap, HashSet};
     let order = site.register_order();
-    // Per document: its excerpt and the distinct words outside it.
-    let prepared: Vec<(String, Vec<String>)> = order
+    // Per document: its excerpt, its lower-cased text and the distinct
+    // words of that text outside the title and excerpt (as byte ranges).
+    let prepared: Vec<(String, String, Vec<std::ops::Range<usize>>)> = order
         .par_iter()
         .map(|&i| {
             let text = &site.rendered[i].text;
@@ -558,36 +609,39 @@ pub fn search_index(site: &Site) -> Value {
             if head.len() < text.trim_end().len() {
                 excerpt.push('…');
             }
-            let mut seen: HashSet<String> = HashSet::new();
-            search_tokens(&site.docs[i].title, |t| {
+            let (title, head, lower) = (site.docs[i].title.to_lowercase(), excerpt.to_lowercase(), text.to_lowercase());
+            let mut seen: HashSet<&str, FnvBuild> = HashSet::default();
+            search_tokens(&title, |t| {
                 seen.insert(t);
             });
-            search_tokens(&excerpt, |t| {
+            search_tokens(&head, |t| {
                 seen.insert(t);
             });
             let mut words = Vec::new();
-            search_tokens(text, |t| {
-                if !seen.contains(&t) {
-                    seen.insert(t.clone());
-                    words.push(t);
+            let base = lower.as_ptr() as usize;
+            search_tokens(&lower, |t| {
+                if seen.insert(t) {
+                    let start = t.as_ptr() as usize - base;
+                    words.push(start..start + t.len());
                 }
             });
-            (excerpt, words)
+            drop(seen);
+            (excerpt, lower, words)
         })
         .collect();
-    let mut freq: HashMap<&str, usize> = HashMap::new();
-    for (_, words) in &prepared {
+    let mut freq: HashMap<&str, usize, FnvBuild> = HashMap::default();
+    for (_, lower, words) in &prepared {
         for w in words {
-            *freq.entry(w.as_str()).or_default() += 1;
+            *freq.entry(&lower[w.clone()]).or_default() += 1;
         }
     }
     let mut vocab: Vec<(&str, usize)> = freq.into_iter().collect();
     vocab.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let ids: HashMap<&str, String> = vocab.iter().enumerate().map(|(k, (w, _))| (*w, base36(k))).collect();
+    let ids: HashMap<&str, String, FnvBuild> = vocab.iter().enumerate().map(|(k, (w, _))| (*w, base36(k))).collect();
     let docs: Vec<Value> = order
         .iter()
         .zip(&prepared)
-        .map(|(&i, (excerpt, words))| {
+        .map(|(&i, (excerpt, lower, words))| {
             let d = &site.docs[i];
             let mut clauses: Vec<&str> = Vec::new();
             for c in d.clauses.iter().filter_map(|t| t.clause) {
@@ -596,7 +650,7 @@ pub fn search_index(site: &Site) -> Value {
                     clauses.push(n);
                 }
             }
-            let words: Vec<&str> = words.iter().filter_map(|w| ids.get(w.as_str()).map(String::as_str)).collect();
+            let words: Vec<&str> = words.iter().filter_map(|w| ids.get(&lower[w.clone()]).map(String::as_str)).collect();
             json!([
                 d.id,
                 d.title,
@@ -637,11 +691,14 @@ mod tests {
     #[test]
     fn search_tokens_keep_ids_clauses_and_parts() {
         let mut out = Vec::new();
-        search_tokens("See PRO-004, clause 8.6.1 and rate(http_errors_total[5m]) of the É-Mail.", |t| out.push(t));
+        let text = "See PRO-004, clause 8.6.1 and rate(http_errors_total[5m]) of the É-Mail.".to_lowercase();
+        search_tokens(&text, |t| out.push(t));
         for want in ["see", "pro-004", "pro", "004", "clause", "8.6.1", "http_errors_total", "http", "errors", "total", "5m", "é-mail", "mail"] {
-            assert!(out.iter().any(|t| t == want), "{want} missing from {out:?}");
+            assert!(out.contains(&want), "{want} missing from {out:?}");
         }
-        assert!(!out.iter().any(|t| t == "the" || t == "and" || t == "8" || t == "of"), "{out:?}");
+        assert!(!out.iter().any(|t| *t == "the" || *t == "and" || *t == "8" || *t == "of"), "{out:?}");
+        assert!(SEARCH_STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "stop words must stay sorted (binary search)");
+        assert!(SEARCH_STOP_WORDS.iter().all(|w| w.len() <= 5), "search_tokens assumes stop words of at most 5 bytes");
     }
 
     #[test]

@@ -290,7 +290,9 @@ pub fn graph(docs: &[Document], rendered: &[Rendered], index: &Index) -> (Graph,
         superseded_by: vec![Vec::new(); n],
     };
     let mut diags = Vec::new();
-    let anchors: Vec<HashSet<&str>> = rendered.iter().map(|r| r.anchors.iter().map(String::as_str).collect()).collect();
+    // A document has a handful of headings: a linear scan of its anchor list
+    // beats building a hash set per document on every (re)build.
+    let anchors: Vec<&[String]> = rendered.iter().map(|r| r.anchors.as_slice()).collect();
     for (i, (doc, r)) in docs.iter().zip(rendered).enumerate() {
         diags.extend(doc_link_diagnostics(doc, r, i, &anchors, docs));
         let mut seen = HashSet::new();
@@ -341,7 +343,7 @@ fn unknown_id(doc: &Document, field: &str, id: &str, pos: crate::frontmatter::Po
 }
 
 /// Diagnostics for the links inside one document's body.
-fn doc_link_diagnostics(doc: &Document, r: &Rendered, i: usize, anchors: &[HashSet<&str>], docs: &[Document]) -> Vec<Diagnostic> {
+fn doc_link_diagnostics(doc: &Document, r: &Rendered, i: usize, anchors: &[&[String]], docs: &[Document]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut lines: Option<LineIndex> = None;
     let mut locate = |offset: usize| {
@@ -359,14 +361,14 @@ fn doc_link_diagnostics(doc: &Document, r: &Rendered, i: usize, anchors: &[HashS
             _ => None,
         };
         if let Some((t, a)) = target_anchors {
-            if !a.is_empty() && !anchors[t].contains(a.as_str()) {
+            if !a.is_empty() && !anchors[t].iter().any(|x| x == a) {
                 let (line, col) = locate(l.offset);
-                let candidates = anchors[t].iter().copied();
+                let candidates = anchors[t].iter().map(String::as_str);
                 let help = match crate::diagnostics::did_you_mean(a, candidates) {
                     Some(s) => format!("did you mean `#{s}`?"),
                     None if anchors[t].is_empty() => "the target has no headings".to_string(),
                     None => {
-                        let mut all: Vec<&str> = anchors[t].iter().copied().collect();
+                        let mut all: Vec<&str> = anchors[t].iter().map(String::as_str).collect();
                         all.sort_unstable();
                         all.truncate(8);
                         format!("headings there: {}", all.join(", "))

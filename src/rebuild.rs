@@ -11,9 +11,19 @@
 //! recomputed: those passes are O(documents + links) and cheap next to
 //! reading and rendering Markdown.
 //!
-//! The result says which document pages must be rendered again. Pages that
-//! aggregate every document (home, register, coverage, clause pages, exports)
-//! are left to the caller, which compares their template contexts.
+//! The result says which document pages must be rendered again: the
+//! changed documents, those whose Markdown was scanned again, and those
+//! listing a changed document (as backlink, related, superseded or
+//! superseding) when what they show of it changed, or it came or went.
+//! Pages that aggregate every document (home, register, coverage, clause
+//! pages, exports) are left to the caller, which compares their template
+//! contexts.
+//!
+//! This mirrors the assembly in [`Site::load`]; the test
+//! `random_edits_match_a_full_load_and_report_every_changed_page` checks
+//! after each of many random edits that the result equals a fresh load and
+//! that every page whose HTML changed was reported. A new whole-site pass
+//! in `Site::load` needs its counterpart here.
 
 use crate::config::Config;
 use crate::content::{self, Document};
@@ -59,20 +69,13 @@ pub fn classify(config: &Config, output_dirs: &[PathBuf], path: &Path) -> Change
         rel.components()
             .any(|c| content::is_ignored_name(&c.as_os_str().to_string_lossy()))
     };
-    if output_dirs
-        .iter()
-        .any(|o| path.starts_with(content::normalise(o)))
-    {
+    if output_dirs.iter().any(|o| path.starts_with(content::normalise(o))) {
         return Change::Ignored;
     }
     if path == root.join(crate::config::CONFIG_FILE) {
         return Change::Config;
     }
-    if config
-        .catalogues
-        .iter()
-        .any(|c| content::normalise(c) == path)
-    {
+    if config.catalogues.iter().any(|c| content::normalise(c) == path) {
         return Change::Catalogue;
     }
     if config.theme != "default" {
@@ -120,7 +123,7 @@ pub struct Affected {
     pub assets: BTreeSet<String>,
     /// Documents read and parsed again.
     pub reparsed: usize,
-    /// Documents whose Markdown was rendered again.
+    /// Documents whose Markdown was scanned again.
     pub rerendered: usize,
     /// Documents were added or removed, or an id or path changed.
     pub structural: bool,
@@ -191,14 +194,8 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
             // Gone: if documents or assets lived below it, a folder was
             // removed or renamed.
             Err(_) => {
-                if site
-                    .docs
-                    .iter()
-                    .any(|d| d.source != p && d.source.starts_with(&p))
-                    || site
-                        .assets
-                        .iter()
-                        .any(|a| a.source != p && a.source.starts_with(&p))
+                if site.docs.iter().any(|d| d.source != p && d.source.starts_with(&p))
+                    || site.assets.iter().any(|a| a.source != p && a.source.starts_with(&p))
                 {
                     return full("a folder was removed or renamed");
                 }
@@ -210,9 +207,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         } else {
             match (exists, source_of_asset.get(p.as_path())) {
                 (true, Some(&i)) => {
-                    affected
-                        .assets
-                        .insert(diagnostics::slash_path(&site.assets[i].rel));
+                    affected.assets.insert(diagnostics::slash_path(&site.assets[i].rel));
                 }
                 (true, None) => assets_added.push(p),
                 (false, Some(_)) => assets_removed.push(p),
@@ -224,10 +219,6 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     if doc_paths.is_empty() && !assets_changed {
         return Ok(affected);
     }
-
-    // Output collisions depend on every URL; they are computed again.
-    let old_collisions =
-        crate::site::output_collisions(&site.config, &site.docs, &site.assets, &site.cats);
 
     // Load the new versions (in parallel: a `git checkout` changes many).
     let config = &site.config;
@@ -246,18 +237,9 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     affected.reparsed = loaded.iter().filter(|(p, _, _)| p.is_file()).count();
 
     let old_n = site.docs.len();
-    let old_by_source: HashMap<&Path, usize> = site
-        .docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.source.as_path(), i))
-        .collect();
+    let index_of = |p: &Path| site.index.by_path.get(p.strip_prefix(&content_dir).unwrap_or(p));
     // Old indices of the documents that changed (modified or removed).
-    let changed_old: BTreeSet<usize> = doc_paths
-        .iter()
-        .filter_map(|p| old_by_source.get(p.as_path()).copied())
-        .collect();
-    drop(old_by_source);
+    let changed_old: BTreeSet<usize> = doc_paths.iter().filter_map(|p| index_of(p).copied()).collect();
 
     // A change is structural when the set of ids or paths changes: then
     // indices shift, and links that were broken may now resolve.
@@ -274,19 +256,21 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
             return full("a changed document took an id already in use");
         }
     }
-    let same_docs = loaded.iter().all(|(p, doc, _)| {
-        match (
-            doc,
-            site.index
-                .by_path
-                .get(p.strip_prefix(&content_dir).unwrap_or(p)),
-        ) {
-            (Some(d), Some(&i)) => site.docs[i].id == d.id,
-            _ => false,
-        }
+    let same_docs = loaded.iter().all(|(p, doc, _)| match (doc, index_of(p)) {
+        (Some(d), Some(&i)) => site.docs[i].id == d.id,
+        _ => false,
     });
     let structural = !same_docs || assets_changed;
     affected.structural = structural;
+
+    // Output collisions depend on every URL, so they are computed again;
+    // unless no URL changed and there were none (`io` covers them).
+    let collisions = structural || site.diags.iter().any(|d| d.code == Code::Io);
+    let old_collisions = if collisions {
+        crate::site::output_collisions(&site.config, &site.docs, &site.assets, &site.cats)
+    } else {
+        Vec::new()
+    };
 
     // Which unchanged documents need their Markdown scanned again, as old
     // indices: those linking to a changed document whose link text or
@@ -308,8 +292,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         page_urls.insert(old.url.clone());
         old_views.insert(old.source.clone(), view(site, c));
         let sup = |d: &Document| d.supersedes.as_ref().map(|s| s.value.clone());
-        if new.is_none_or(|n| n.title != old.title || n.status != old.status || sup(n) != sup(old))
-        {
+        if new.is_none_or(|n| n.title != old.title || n.status != old.status || sup(n) != sup(old)) {
             rerender_old.extend(g.backlinks[c].iter().copied());
         }
         if new.is_none_or(|n| n.title != old.title || sup(n) != sup(old)) {
@@ -333,14 +316,8 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     }
     if structural {
         for (i, r) in site.rendered.iter().enumerate() {
-            let broken = r
-                .links
-                .iter()
-                .any(|l| l.resolved.target == LinkTarget::Broken);
-            let asset = !assets_removed.is_empty()
-                && r.links
-                    .iter()
-                    .any(|l| l.resolved.target == LinkTarget::Asset);
+            let broken = r.links.iter().any(|l| l.resolved.target == LinkTarget::Broken);
+            let asset = !assets_removed.is_empty() && r.links.iter().any(|l| l.resolved.target == LinkTarget::Asset);
             if broken || asset {
                 rerender_old.insert(i);
             }
@@ -349,29 +326,35 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
 
     // Assemble the new document list in discovery (path) order, moving the
     // unchanged documents and their rendered Markdown rather than copying.
+    // (Not structural: every changed document takes its old place.)
     let old_docs = std::mem::take(&mut site.docs);
     let old_rendered = std::mem::take(&mut site.rendered);
-    let mut entries: Vec<(Document, Option<Rendered>, Option<usize>)> =
-        Vec::with_capacity(old_n + loaded.len());
+    let mut load_diags = Vec::new();
+    let changed_files: HashSet<PathBuf> = doc_paths.iter().map(|p| config.rel(p).to_path_buf()).collect();
+    let mut fresh_docs: HashMap<PathBuf, Document> = HashMap::new();
+    for (p, doc, diags) in loaded {
+        load_diags.extend(diags);
+        if let Some(d) = doc {
+            fresh_docs.insert(p, d);
+        }
+    }
+    let mut entries: Vec<(Document, Option<Rendered>, Option<usize>)> = Vec::with_capacity(old_n + fresh_docs.len());
     for (i, (d, r)) in old_docs.into_iter().zip(old_rendered).enumerate() {
         if !changed_old.contains(&i) {
             let keep = (!rerender_old.contains(&i)).then_some(r);
             entries.push((d, keep, Some(i)));
+        } else if !structural {
+            if let Some(new) = fresh_docs.remove(&d.source) {
+                entries.push((new, None, Some(i)));
+            }
         }
     }
-    let mut load_diags = Vec::new();
-    let changed_files: HashSet<PathBuf> = doc_paths
-        .iter()
-        .map(|p| config.rel(p).to_path_buf())
-        .collect();
-    for (_, doc, diags) in loaded {
-        load_diags.extend(diags);
-        if let Some(d) = doc {
-            entries.push((d, None, None));
-        }
+    if structural {
+        entries.extend(fresh_docs.into_values().map(|d| (d, None, None)));
+        // Mostly sorted already, which the standard sort handles in linear
+        // time.
+        entries.sort_by(|a, b| a.0.source.cmp(&b.0.source));
     }
-    // Mostly sorted already, which the standard sort handles in linear time.
-    entries.sort_by(|a, b| a.0.source.cmp(&b.0.source));
     let mut old_to_new: Vec<Option<usize>> = vec![None; old_n];
     for (n, (_, _, old)) in entries.iter().enumerate() {
         if let Some(o) = old {
@@ -443,20 +426,14 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
                 base_url: &base_url,
                 index_suffix: site.config.index_suffix(),
             };
-            (
-                i,
-                markdown::render(doc.body(), &doc.title, &resolver, false),
-            )
+            (i, markdown::render(doc.body(), &doc.title, &resolver, false))
         })
         .collect();
     for (i, r) in fresh {
         rendered[i] = Some(r);
         page_urls.insert(docs[i].url.clone());
     }
-    let rendered: Vec<Rendered> = rendered
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect();
+    let rendered: Vec<Rendered> = rendered.into_iter().map(Option::unwrap_or_default).collect();
 
     let (graph, link_diags) = links::graph(&docs, &rendered, &index);
     let reviews = crate::site::review_all(&site.config, &docs, site.options.today);
@@ -475,7 +452,14 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         })
         .collect();
     diags.extend(load_diags);
-    diags.extend(crate::site::output_collisions(&site.config, &docs, &site.assets, &site.cats));
+    if collisions {
+        diags.extend(crate::site::output_collisions(
+            &site.config,
+            &docs,
+            &site.assets,
+            &site.cats,
+        ));
+    }
     diags.extend(link_diags);
     diags.extend(crate::site::excluded_link_diagnostics(&docs, &rendered, &included));
     diags.extend(crate::site::review_diagnostics(&docs, &reviews));
@@ -494,20 +478,17 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     // Pages showing a changed document as a neighbour: all of them when
     // what they show of it changed, else those where it came or went.
     let mut new_views: HashMap<PathBuf, View> = HashMap::new();
-    for (i, d) in site.docs.iter().enumerate() {
-        if doc_paths.contains(&d.source) {
-            page_urls.insert(d.url.clone());
-            new_views.insert(d.source.clone(), view(site, i));
+    for p in &doc_paths {
+        let rel = p.strip_prefix(&content_dir).unwrap_or(p);
+        if let Some(&i) = site.index.by_path.get(rel) {
+            page_urls.insert(site.docs[i].url.clone());
+            new_views.insert(p.clone(), view(site, i));
         }
     }
     for p in &doc_paths {
         match (old_views.get(p), new_views.get(p)) {
             (Some(o), Some(n)) if o.summary == n.summary => {
-                page_urls.extend(
-                    o.shown_on
-                        .symmetric_difference(&n.shown_on)
-                        .map(|(_, u)| u.clone()),
-                );
+                page_urls.extend(o.shown_on.symmetric_difference(&n.shown_on).map(|(_, u)| u.clone()));
             }
             (o, n) => {
                 page_urls.extend(
@@ -518,10 +499,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
             }
         }
     }
-    affected.pages = page_urls
-        .into_iter()
-        .map(|u| format!("{u}index.html"))
-        .collect();
+    affected.pages = page_urls.into_iter().map(|u| format!("{u}index.html")).collect();
     Ok(affected)
 }
 
@@ -574,23 +552,12 @@ mod tests {
             "docs/a.md",
             &doc("REC-A", "Alpha", "See [[REC-B]] and [b](b.md#scope)."),
         );
-        write(
-            root,
-            "docs/b.md",
-            &doc("REC-B", "Beta", "## Scope\n\nText."),
-        );
+        write(root, "docs/b.md", &doc("REC-B", "Beta", "## Scope\n\nText."));
         write(root, "docs/c.md", &doc("REC-C", "Gamma", "Nothing here."));
         write(root, "docs/img.png", "png");
         let config = crate::config::load(root).unwrap();
         let today = crate::reviews::parse_date("2026-01-01").unwrap();
-        let site = Site::load(
-            config,
-            BuildOptions {
-                today,
-                drafts: true,
-            },
-        )
-        .unwrap();
+        let site = Site::load(config, BuildOptions { today, drafts: true }).unwrap();
         (dir, site)
     }
 
@@ -636,16 +603,7 @@ mod tests {
         let key = |s: &Site| {
             s.diags
                 .iter()
-                .map(|d| {
-                    (
-                        d.severity,
-                        d.code,
-                        d.file.clone(),
-                        d.line,
-                        d.column,
-                        d.message.clone(),
-                    )
-                })
+                .map(|d| (d.severity, d.code, d.file.clone(), d.line, d.column, d.message.clone()))
                 .collect::<Vec<_>>()
         };
         let (ka, kb) = (key(a), key(b));
@@ -657,13 +615,7 @@ mod tests {
         );
         assert_eq!(ka, kb, "same diagnostics, different order");
         assert_eq!(a.included, b.included);
-        let cov = |s: &Site| {
-            s.coverage
-                .standards
-                .iter()
-                .map(|c| c.totals)
-                .collect::<Vec<_>>()
-        };
+        let cov = |s: &Site| s.coverage.standards.iter().map(|c| c.totals).collect::<Vec<_>>();
         assert_eq!(cov(a), cov(b));
     }
 
@@ -671,11 +623,7 @@ mod tests {
     fn title_change_rerenders_linking_documents_only() {
         let (dir, mut site) = handbook();
         let b = dir.path().join("docs/b.md");
-        write(
-            dir.path(),
-            "docs/b.md",
-            &doc("REC-B", "Beta two", "## Scope\n\nText."),
-        );
+        write(dir.path(), "docs/b.md", &doc("REC-B", "Beta two", "## Scope\n\nText."));
         let a = update(&mut site, &[b]).unwrap();
         assert!(!a.structural);
         assert_eq!(a.reparsed, 1);
@@ -687,10 +635,7 @@ mod tests {
         );
         assert_eq!(
             a.pages,
-            ["a/index.html", "b/index.html"]
-                .into_iter()
-                .map(String::from)
-                .collect()
+            ["a/index.html", "b/index.html"].into_iter().map(String::from).collect()
         );
         assert_same(&site, &fresh(&site));
     }
@@ -710,11 +655,7 @@ mod tests {
         );
         assert!(a.pages.contains("b/index.html"));
         assert_same(&site, &fresh(&site));
-        write(
-            dir.path(),
-            "docs/b.md",
-            &doc("REC-B", "Beta", "## Scope\n\nText."),
-        );
+        write(dir.path(), "docs/b.md", &doc("REC-B", "Beta", "## Scope\n\nText."));
         update(&mut site, &[b]).unwrap();
         assert_eq!(site.docs.len(), 3);
         assert_eq!(site.errors(), 0, "{:?}", site.diags);
@@ -725,11 +666,7 @@ mod tests {
     fn added_removed_and_renamed_documents_match_a_full_load() {
         let (dir, mut site) = handbook();
         let root = dir.path();
-        write(
-            root,
-            "docs/ab.md",
-            &doc("REC-AB", "Between", "Links to [[REC-C]]."),
-        );
+        write(root, "docs/ab.md", &doc("REC-AB", "Between", "Links to [[REC-C]]."));
         let a = update(&mut site, &[root.join("docs/ab.md")]).unwrap();
         assert!(
             a.pages.contains("ab/index.html") && a.pages.contains("c/index.html"),
@@ -805,9 +742,7 @@ mod tests {
         let names = ["a", "b", "c", "d", "register"];
         let mut seed = seed;
         let mut rnd = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((seed >> 33) % n) as usize
         };
         let mut before = pages(&site);
@@ -825,27 +760,17 @@ mod tests {
                 let title = ["Alpha", "Beta", "Gamma"][rnd(3)];
                 let status = ["approved", "draft", "retired"][rnd(3)];
                 let other = names[rnd(5)];
-                let mut fm =
-                    format!("---\nid: {id}\ntitle: {title}\ntype: record\nstatus: {status}\n");
+                let mut fm = format!("---\nid: {id}\ntitle: {title}\ntype: record\nstatus: {status}\n");
                 if rnd(2) == 0 {
-                    fm.push_str(&format!(
-                        "related: [REC-{}]\n",
-                        names[rnd(5)].to_uppercase()
-                    ));
+                    fm.push_str(&format!("related: [REC-{}]\n", names[rnd(5)].to_uppercase()));
                 }
                 if rnd(3) == 0 {
-                    fm.push_str(&format!(
-                        "supersedes: REC-{}\n",
-                        names[rnd(5)].to_uppercase()
-                    ));
+                    fm.push_str(&format!("supersedes: REC-{}\n", names[rnd(5)].to_uppercase()));
                 }
                 let body = match rnd(4) {
                     0 => format!("See [[REC-{}]].\n\n## Scope\n", other.to_uppercase()),
                     1 => format!("See [x]({other}.md#scope).\n\n## Scope\n"),
-                    2 => format!(
-                        "![i](img.png) [[REC-{}#scope|there]]\n",
-                        other.to_uppercase()
-                    ),
+                    2 => format!("![i](img.png) [[REC-{}#scope|there]]\n", other.to_uppercase()),
                     _ => "## Other\n\nPlain.\n".to_string(),
                 };
                 std::fs::write(&path, format!("{fm}---\n{body}")).unwrap();
@@ -895,10 +820,7 @@ mod tests {
         assert_eq!(c("docs/x.md~"), Change::Ignored);
         assert_eq!(c("docs/.git/index"), Change::Ignored);
         assert_eq!(c("public/index.html"), Change::Ignored);
-        assert_eq!(
-            c("static/site.css"),
-            Change::Static(root.join("static/site.css"))
-        );
+        assert_eq!(c("static/site.css"), Change::Static(root.join("static/site.css")));
         assert_eq!(c("static/#site.css#"), Change::Ignored);
         assert_eq!(c("README.md"), Change::Ignored);
     }

@@ -20,7 +20,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// Request line plus headers, at most.
@@ -36,12 +36,31 @@ pub const QUEUE: usize = 64;
 pub const MAX_PENDING: usize = 256;
 /// The whole request head must arrive within this time.
 const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+/// A piece of a response (at most [`WRITE_PIECE`] bytes) that cannot be
+/// written within this time drops the connection: the client stopped
+/// reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Written in one call at most, so that a call that waits the whole
+/// [`WRITE_TIMEOUT`] means a stalled client, not a large write.
+const WRITE_PIECE: usize = 64 * 1024;
+/// A whole response must be written within [`WRITE_TIMEOUT`] plus its size
+/// at this rate (bytes per second), so a client that reads just enough to
+/// avoid the timeout cannot hold a worker for long.
+const MIN_WRITE_RATE: f64 = 1024.0 * 1024.0;
+/// After refusing a request that may carry a body, read (and drop) what
+/// the client sends for this long at most before closing.
+const LINGER: Duration = Duration::from_secs(1);
+/// Requests for a stale `/print/` that wait for the fresh one, at most;
+/// others get the current one at once (and the page reloads when the fresh
+/// one is ready). Rendering waits while changes keep coming, and waiting
+/// requests hold workers.
+const MAX_PRINT_WAITERS: usize = 2;
 
 /// One file of the served site.
 #[derive(Debug, Clone)]
 pub enum Body {
-    Bytes(Arc<[u8]>),
+    // A `Vec` rather than `[u8]`: moving a rendered page in costs no copy.
+    Bytes(Arc<Vec<u8>>),
     /// Read from this source file on request (assets and static files).
     File(PathBuf),
 }
@@ -61,6 +80,23 @@ pub struct Files {
     pub file_roots: Vec<PathBuf>,
 }
 
+/// Output path of the one-page print handbook.
+pub const PRINT_PAGE: &str = "print/index.html";
+/// A request for a stale `/print/` waits this long for it at most.
+const PRINT_WAIT: Duration = Duration::from_secs(120);
+
+/// `/print/` holds every document; rendering it after every save would
+/// keep a core busy on large handbooks, so it is rendered when requested.
+#[derive(Debug, Default)]
+pub struct PrintState {
+    /// The served `/print/` is older than the published documents.
+    pub stale: bool,
+    /// A request waits for the rebuild loop to render it.
+    pub requested: bool,
+    /// Workers waiting for it (at most [`MAX_PRINT_WAITERS`]).
+    pub waiting: usize,
+}
+
 /// State shared between the rebuild loop and the workers.
 #[derive(Default)]
 pub struct Shared {
@@ -68,9 +104,62 @@ pub struct Shared {
     pub hub: Hub,
     /// Accept any `Host` header (set when listening beyond loopback).
     pub any_host: bool,
+    pub print: Mutex<PrintState>,
+    pub print_done: Condvar,
+    /// Asks the rebuild loop to render `/print/`.
+    pub notifier: std::sync::OnceLock<super::watch::Notifier>,
 }
 
 impl Shared {
+    pub fn print_state(&self) -> std::sync::MutexGuard<'_, PrintState> {
+        self.print.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Marks `/print/` fresh or stale; wakes requests waiting for it.
+    pub fn set_print_stale(&self, stale: bool) {
+        let mut st = self.print_state();
+        st.stale = stale;
+        if !stale {
+            st.requested = false;
+        }
+        self.print_done.notify_all();
+    }
+
+    /// The rebuild loop is done with a request (rendered it, or cannot).
+    pub fn print_request_done(&self) {
+        self.print_state().requested = false;
+        self.print_done.notify_all();
+    }
+
+    /// Before serving `/print/`: if it is stale, asks for it and waits.
+    fn fresh_print(&self) {
+        let mut st = self.print_state();
+        if !st.stale {
+            return;
+        }
+        if !st.requested {
+            let Some(n) = self.notifier.get() else { return };
+            st.requested = true;
+            n.send(super::watch::Msg::RenderPrint);
+        }
+        if st.waiting >= MAX_PRINT_WAITERS {
+            return;
+        }
+        st.waiting += 1;
+        let deadline = Instant::now() + PRINT_WAIT;
+        while st.requested {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            st = match self.print_done.wait_timeout(st, left) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+        st.waiting -= 1;
+    }
+
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Files> {
         self.files.read().unwrap_or_else(|p| p.into_inner())
     }
@@ -141,12 +230,7 @@ fn read_heads(new: &Receiver<TcpStream>, wake: &wake::Receiver, work: &SyncSende
                         continue;
                     }
                     if pending.len() >= MAX_PENDING {
-                        if let Some(oldest) = pending
-                            .iter()
-                            .enumerate()
-                            .min_by_key(|(_, p)| p.since)
-                            .map(|(i, _)| i)
-                        {
+                        if let Some(oldest) = pending.iter().enumerate().min_by_key(|(_, p)| p.since).map(|(i, _)| i) {
                             pending.swap_remove(oldest);
                         }
                     }
@@ -172,10 +256,7 @@ fn read_heads(new: &Receiver<TcpStream>, wake: &wake::Receiver, work: &SyncSende
                     if p.stream.set_nonblocking(false).is_err() {
                         continue;
                     }
-                    let conn = Conn {
-                        stream: p.stream,
-                        head,
-                    };
+                    let conn = Conn { stream: p.stream, head };
                     if let Err(TrySendError::Full(mut c)) = work.try_send(conn) {
                         let _ = c.stream.set_write_timeout(Some(Duration::from_millis(200)));
                         let _ = write_simple(
@@ -377,8 +458,7 @@ pub fn parse_head(head: &[u8]) -> Result<Request, HeadError> {
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let line = lines.next().ok_or(HeadError::Malformed)?;
     let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(HeadError::Malformed);
     };
@@ -485,9 +565,7 @@ pub fn is_local_host(host: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
-        || name
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Strict percent-decoding: `%` must start a two-digit hex escape and the
@@ -597,11 +675,52 @@ fn write_response(
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
+    let mut out = Bounded::new(stream, (head.len() + if head_only { 0 } else { body.len() }) as u64);
+    out.write_all(head.as_bytes())?;
     if !head_only {
-        stream.write_all(body)?;
+        out.write_all(body)?;
     }
-    stream.flush()
+    out.flush()
+}
+
+/// Writes a response in bounded time: each piece within
+/// [`WRITE_TIMEOUT`], the whole within `WRITE_TIMEOUT` plus its size at
+/// [`MIN_WRITE_RATE`]. A client that stops reading, or reads a few bytes
+/// now and then, cannot hold a worker for longer.
+struct Bounded<'a> {
+    stream: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl<'a> Bounded<'a> {
+    fn new(stream: &'a mut TcpStream, len: u64) -> Bounded<'a> {
+        let deadline = Instant::now() + WRITE_TIMEOUT + Duration::from_secs_f64(len as f64 / MIN_WRITE_RATE);
+        Bounded { stream, deadline }
+    }
+}
+
+impl Write for Bounded<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        let limit = left.min(WRITE_TIMEOUT);
+        self.stream.set_write_timeout(Some(limit))?;
+        let piece = &buf[..buf.len().min(WRITE_PIECE)];
+        let started = Instant::now();
+        let n = self.stream.write(piece)?;
+        // A short write after the whole timeout: the client stopped
+        // reading (the next call would wait as long again, for nothing).
+        if n < piece.len() && started.elapsed() + Duration::from_millis(100) >= limit {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stream.flush()
+    }
 }
 
 fn write_simple(
@@ -624,16 +743,26 @@ fn write_simple(
 
 /// After an error answer to a request that may have sent more (a body),
 /// read a little of it so that closing does not reset the connection
-/// before the client has read the answer.
+/// before the client has read the answer: until the client closes, is
+/// silent for 200 ms, has sent 1 MiB, or [`LINGER`] has passed (a client
+/// trickling bytes must not hold the worker).
 fn linger(stream: &mut TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let deadline = Instant::now() + LINGER;
     let mut sink = [0u8; 8192];
     let mut total = 0;
-    while let Ok(n) = stream.read(&mut sink) {
-        total += n;
-        if n == 0 || total > 1 << 20 {
+    while total <= 1 << 20 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero()
+            || stream
+                .set_read_timeout(Some(left.min(Duration::from_millis(200))))
+                .is_err()
+        {
             break;
+        }
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
         }
     }
 }
@@ -641,7 +770,7 @@ fn linger(stream: &mut TcpStream) {
 fn handle(conn: Conn, shared: &Shared) {
     let mut stream = conn.stream;
     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT)); // `Bounded` refines it
     let _ = stream.set_nodelay(true);
     let req = match conn.head.and_then(|h| parse_head(&h)) {
         Ok(r) => r,
@@ -681,10 +810,8 @@ fn handle(conn: Conn, shared: &Shared) {
         linger(&mut stream);
         return;
     }
-    let has_body = req.header("transfer-encoding").is_some()
-        || req
-            .header("content-length")
-            .is_some_and(|v| v.trim() != "0");
+    let has_body =
+        req.header("transfer-encoding").is_some() || req.header("content-length").is_some_and(|v| v.trim() != "0");
     if has_body {
         let _ = write_simple(
             &mut stream,
@@ -699,25 +826,14 @@ fn handle(conn: Conn, shared: &Shared) {
     let route = match route(&req.target) {
         Ok(r) => r,
         Err(status) => {
-            let _ = write_simple(
-                &mut stream,
-                status,
-                "this path is not allowed",
-                head_only,
-                &[],
-            );
+            let _ = write_simple(&mut stream, status, "this path is not allowed", head_only, &[]);
             return;
         }
     };
     let _ = match route {
-        Route::Events if head_only => write_response(
-            &mut stream,
-            200,
-            "text/event-stream; charset=utf-8",
-            &[],
-            b"",
-            true,
-        ),
+        Route::Events if head_only => {
+            write_response(&mut stream, 200, "text/event-stream; charset=utf-8", &[], b"", true)
+        }
         Route::Events => {
             let generation = shared.read().generation.clone();
             shared.hub.add(stream, &generation);
@@ -744,24 +860,21 @@ enum Lookup {
     NotReady,
 }
 
-fn serve_site(
-    stream: &mut TcpStream,
-    shared: &Shared,
-    path: &str,
-    dir: bool,
-    head_only: bool,
-) -> std::io::Result<()> {
+fn serve_site(stream: &mut TcpStream, shared: &Shared, path: &str, dir: bool, head_only: bool) -> std::io::Result<()> {
+    let key = if dir {
+        if path.is_empty() {
+            "index.html".to_string()
+        } else {
+            format!("{path}/index.html")
+        }
+    } else {
+        path.to_string()
+    };
+    if key == PRINT_PAGE {
+        shared.fresh_print();
+    }
     let (found, overlay, generation, roots) = {
         let files = shared.read();
-        let key = if dir {
-            if path.is_empty() {
-                "index.html".to_string()
-            } else {
-                format!("{path}/index.html")
-            }
-        } else {
-            path.to_string()
-        };
         let found = if !files.ready {
             Lookup::NotReady
         } else if let Some(b) = files.map.get(&key) {
@@ -797,16 +910,7 @@ fn serve_site(
                     head_only,
                 ),
                 Body::Bytes(b) => write_response(stream, 200, ctype, &[], &b, head_only),
-                Body::File(src) => serve_file(
-                    stream,
-                    &src,
-                    &roots,
-                    ctype,
-                    html,
-                    overlay,
-                    &generation,
-                    head_only,
-                ),
+                Body::File(src) => serve_file(stream, &src, &roots, ctype, html, overlay, &generation, head_only),
             }
         }
         Lookup::Redirect(location) => write_response(
@@ -826,14 +930,7 @@ fn serve_site(
                     &generation,
                 ),
             };
-            write_response(
-                stream,
-                404,
-                "text/html; charset=utf-8",
-                &[],
-                &body,
-                head_only,
-            )
+            write_response(stream, 404, "text/html; charset=utf-8", &[], &body, head_only)
         }
         Lookup::NotReady => {
             let page = "<!DOCTYPE html><meta charset=\"utf-8\"><title>smsdoc serve: build failed</title>\
@@ -864,32 +961,14 @@ fn serve_file(
     generation: &str,
     head_only: bool,
 ) -> std::io::Result<()> {
-    let inside = src
-        .canonicalize()
-        .is_ok_and(|c| roots.iter().any(|r| c.starts_with(r)));
-    let file = if inside {
-        std::fs::File::open(src).ok()
-    } else {
-        None
-    };
+    let inside = src.canonicalize().is_ok_and(|c| roots.iter().any(|r| c.starts_with(r)));
+    let file = if inside { std::fs::File::open(src).ok() } else { None };
     let Some(mut file) = file else {
-        return write_simple(
-            stream,
-            404,
-            "this file is no longer available",
-            head_only,
-            &[],
-        );
+        return write_simple(stream, 404, "this file is no longer available", head_only, &[]);
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > crate::content::MAX_FILE_BYTES {
-        return write_simple(
-            stream,
-            404,
-            "this file is too large to serve",
-            head_only,
-            &[],
-        );
+        return write_simple(stream, 404, "this file is too large to serve", head_only, &[]);
     }
     if html {
         let mut bytes = Vec::with_capacity(len as usize);
@@ -907,11 +986,20 @@ fn serve_file(
         "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nCache-Control: no-store\r\n\
          X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
     );
-    stream.write_all(head.as_bytes())?;
+    let mut out = Bounded::new(stream, head.len() as u64 + if head_only { 0 } else { len });
+    out.write_all(head.as_bytes())?;
     if !head_only {
-        std::io::copy(&mut file.take(len), stream)?;
+        let mut file = file.take(len);
+        let mut buf = vec![0u8; WRITE_PIECE];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n])?;
+        }
     }
-    stream.flush()
+    out.flush()
 }
 
 #[cfg(test)]
@@ -919,10 +1007,7 @@ mod tests {
     use super::*;
 
     fn site(path: &str, dir: bool) -> Result<Route, u16> {
-        Ok(Route::Site {
-            path: path.into(),
-            dir,
-        })
+        Ok(Route::Site { path: path.into(), dir })
     }
 
     #[test]
@@ -933,10 +1018,7 @@ mod tests {
         assert_eq!(route("/a//b/./c.css?v=1#top"), site("a/b/c.css", false));
         assert_eq!(route("//etc/passwd"), site("etc/passwd", false));
         assert_eq!(route("/st%C3%B6rung/"), site("störung", true));
-        assert_eq!(
-            route("/%252e%252e/secret.txt"),
-            site("%2e%2e/secret.txt", false)
-        );
+        assert_eq!(route("/%252e%252e/secret.txt"), site("%2e%2e/secret.txt", false));
         assert_eq!(route(live::EVENTS_PATH), Ok(Route::Events));
         for bad in [
             "/../secret.txt",
@@ -963,23 +1045,14 @@ mod tests {
         let r = parse_head(b"GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").unwrap();
         assert_eq!((r.method.as_str(), r.target.as_str()), ("GET", "/a"));
         assert_eq!(r.header("content-length"), Some("0"));
-        assert_eq!(
-            parse_head(b"GET /a HTTP/2.0\r\n\r\n"),
-            Err(HeadError::Version)
-        );
+        assert_eq!(parse_head(b"GET /a HTTP/2.0\r\n\r\n"), Err(HeadError::Version));
         assert_eq!(parse_head(b"GET /a\r\n\r\n"), Err(HeadError::Malformed));
-        assert_eq!(
-            parse_head(b"GET  /a HTTP/1.1\r\n\r\n"),
-            Err(HeadError::Malformed)
-        );
+        assert_eq!(parse_head(b"GET  /a HTTP/1.1\r\n\r\n"), Err(HeadError::Malformed));
         assert_eq!(
             parse_head(b"GET /a HTTP/1.1\r\nX: 1\r\n folded\r\n\r\n"),
             Err(HeadError::Malformed)
         );
-        assert_eq!(
-            parse_head(b"GET /\xff HTTP/1.1\r\n\r\n"),
-            Err(HeadError::Malformed)
-        );
+        assert_eq!(parse_head(b"GET /\xff HTTP/1.1\r\n\r\n"), Err(HeadError::Malformed));
         let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
         assert_eq!(
             parse_head(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()),
@@ -1021,10 +1094,7 @@ mod tests {
         assert_eq!(content_type("x.JSON"), "application/json");
         assert_eq!(content_type("static/favicon.svg"), "image/svg+xml");
         assert_eq!(content_type("f.woff2"), "font/woff2");
-        assert_eq!(
-            content_type("sitemap.xml"),
-            "application/xml; charset=utf-8"
-        );
+        assert_eq!(content_type("sitemap.xml"), "application/xml; charset=utf-8");
         assert_eq!(content_type("noext"), "application/octet-stream");
     }
 }

@@ -49,11 +49,7 @@ impl Hub {
              retry: 1000\n\nevent: hello\ndata: {}\n\n",
             serde_json::json!({ "generation": generation })
         );
-        if stream
-            .write_all(head.as_bytes())
-            .and_then(|_| stream.flush())
-            .is_err()
-        {
+        if stream.write_all(head.as_bytes()).and_then(|_| stream.flush()).is_err() {
             return;
         }
         let mut clients = self.lock();
@@ -209,10 +205,7 @@ const OVERLAY_MAX: usize = 20;
 /// message and help, all HTML-escaped. `blocking` says the build was
 /// refused and the last good version is being served.
 pub fn overlay(errors: &[Diagnostic], blocking: bool) -> Option<String> {
-    let errors: Vec<&Diagnostic> = errors
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
+    let errors: Vec<&Diagnostic> = errors.iter().filter(|d| d.severity == Severity::Error).collect();
     if errors.is_empty() {
         return None;
     }
@@ -223,10 +216,7 @@ pub fn overlay(errors: &[Diagnostic], blocking: bool) -> Option<String> {
             if n == 1 { "" } else { "s" }
         )
     } else {
-        format!(
-            "The handbook has {n} error{}",
-            if n == 1 { "" } else { "s" }
-        )
+        format!("The handbook has {n} error{}", if n == 1 { "" } else { "s" })
     };
     let mut items = String::new();
     let mut key: u64 = 0xcbf2_9ce4_8422_2325;
@@ -248,15 +238,15 @@ pub fn overlay(errors: &[Diagnostic], blocking: bool) -> Option<String> {
                 escape(&place),
                 escape(d.code.as_str()),
                 escape(&d.message),
-                d.help.as_deref().map(|h| format!("<br><small style=\"color:#444\">help: {}</small>", escape(h))).unwrap_or_default(),
+                d.help
+                    .as_deref()
+                    .map(|h| format!("<br><small style=\"color:#444\">help: {}</small>", escape(h)))
+                    .unwrap_or_default(),
             ));
         }
     }
     if n > OVERLAY_MAX {
-        items.push_str(&format!(
-            "<li>… and {} more (see the terminal)</li>",
-            n - OVERLAY_MAX
-        ));
+        items.push_str(&format!("<li>… and {} more (see the terminal)</li>", n - OVERLAY_MAX));
     }
     Some(format!(
         "<div id=\"smsdoc-overlay\" data-key=\"{key:016x}\" data-blocking=\"{blocking}\" role=\"alert\" \
@@ -280,7 +270,12 @@ mod tests {
     fn script_goes_before_the_last_body_end_tag() {
         let out = inject(b"<html><body><p>x</body></HTML>", None, "g1");
         let s = String::from_utf8(out).unwrap();
-        assert!(s.starts_with("<html><body><p>x<script src=\"/__smsdoc/live.js\" data-generation=\"g1\"></script>\n</body>"), "{s}");
+        assert!(
+            s.starts_with(
+                "<html><body><p>x<script src=\"/__smsdoc/live.js\" data-generation=\"g1\"></script>\n</body>"
+            ),
+            "{s}"
+        );
         let s = String::from_utf8(inject(b"<p>no body", Some("<div>o</div>"), "g")).unwrap();
         assert!(s.starts_with("<p>no body<div>o</div><script"), "{s}");
         let s = String::from_utf8(inject(b"<BODY>a</BODY>", None, "g")).unwrap();

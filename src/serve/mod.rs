@@ -57,8 +57,11 @@ pub struct ServeOptions {
 /// After the first change of a burst, wait until no change came for this
 /// long (at most `SETTLE_MAX`) before rebuilding: a `git checkout` or a
 /// "save all" is one rebuild.
-const SETTLE: Duration = Duration::from_millis(30);
+const SETTLE: Duration = Duration::from_millis(20);
 const SETTLE_MAX: Duration = Duration::from_millis(500);
+/// Overview pages and exports are brought up to date once no change came
+/// for this long.
+const AGGREGATE_QUIET: Duration = Duration::from_millis(250);
 
 /// Runs the preview server until Ctrl-C. Returns the exit code: 0 after
 /// Ctrl-C, 2 when the configuration or catalogues are invalid at startup or
@@ -69,9 +72,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
     config.set_base_url("/");
     if let Some(out) = &opts.out {
         config.output_dir = out.clone();
-        if let Err(d) =
-            config::check_output_dir(&config.root, &config.content_dir, &config.output_dir)
-        {
+        if let Err(d) = config::check_output_dir(&config.root, &config.content_dir, &config.output_dir) {
             cli::print_diags(g, &[d], &config.root);
             return EXIT_USAGE;
         }
@@ -92,9 +93,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let local = listener
-        .local_addr()
-        .unwrap_or(SocketAddr::new(opts.bind, opts.port));
+    let local = listener.local_addr().unwrap_or(SocketAddr::new(opts.bind, opts.port));
     if !opts.bind.is_loopback() {
         eprintln!(
             "warning: listening on {} makes the handbook (confidential documents included) readable by anyone \
@@ -109,6 +108,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
         any_host: !opts.bind.is_loopback(),
         ..Shared::default()
     });
+    let _ = shared.notifier.set(notifier.clone());
     let started = Instant::now();
     let mut b = Builder::new(g, &opts, config, Arc::clone(&shared), notifier.clone());
     b.reload_all();
@@ -150,9 +150,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
     }
     if outcome.blocked {
         cli::print_diags(g, &b.blocking_errors(), &b.root);
-        eprintln!(
-            "error: the site cannot be rendered; every page shows the errors until they are fixed"
-        );
+        eprintln!("error: the site cannot be rendered; every page shows the errors until they are fixed");
     }
     b.write_out();
 
@@ -167,11 +165,8 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
             return cli::EXIT_INTERNAL;
         }
     };
-    if let Some(w) = warning
-        .into_iter()
-        .chain(watcher.watch_all(&watch_targets(&b.config)))
-        .next()
-    {
+    let more = watcher.watch_all(&watch_targets(&b.config));
+    for w in warning.into_iter().chain(more) {
         eprintln!("warning: {w}");
     }
     {
@@ -186,9 +181,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
     {
         let notifier = notifier.clone();
         if let Err(e) = ctrlc::set_handler(move || notifier.send(Msg::Stop)) {
-            eprintln!(
-                "warning: cannot handle Ctrl-C ({e}); stop the server by closing the terminal"
-            );
+            eprintln!("warning: cannot handle Ctrl-C ({e}); stop the server by closing the terminal");
         }
     }
     let host = match local.ip() {
@@ -203,11 +196,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
         eprintln!(
             "watching {} for changes{} — Ctrl-C to stop",
             b.config.root.display(),
-            if watcher.is_polling() {
-                " (polling)"
-            } else {
-                ""
-            }
+            if watcher.is_polling() { " (polling)" } else { "" }
         );
     }
     if opts.open {
@@ -237,8 +226,7 @@ fn watch_targets(config: &Config) -> Vec<(PathBuf, bool)> {
         recursive.push(n(&config.root.join(&config.theme)));
     }
     let mut out: Vec<(PathBuf, bool)> = Vec::new();
-    let covered =
-        |p: &Path, out: &[(PathBuf, bool)]| out.iter().any(|(q, r)| *r && p.starts_with(q));
+    let covered = |p: &Path, out: &[(PathBuf, bool)]| out.iter().any(|(q, r)| *r && p.starts_with(q));
     for p in recursive {
         if !covered(&p, &out) {
             out.push((p, true));
@@ -348,6 +336,8 @@ struct Outcome {
     rendered: usize,
     /// Everything was rendered.
     full: bool,
+    /// Only files served from disk changed: nothing was rendered.
+    files_only: bool,
 }
 
 /// Pages and files a rebuild replaces.
@@ -363,7 +353,7 @@ struct Delta {
 
 fn to_body(data: FileData) -> Body {
     match data {
-        FileData::Bytes(b) => Body::Bytes(b.into()),
+        FileData::Bytes(b) => Body::Bytes(Arc::new(b)),
         FileData::Copy(p) => Body::File(p),
     }
 }
@@ -379,10 +369,7 @@ fn render_full(site: &Site, templates: &Templates) -> Result<(Delta, Published),
     pages::render_site_into(site, templates, &sink)?;
     let files = sink.into_files();
     let rendered = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    let puts: Vec<(String, Body)> = files
-        .into_iter()
-        .map(|f| (f.path, to_body(f.data)))
-        .collect();
+    let puts: Vec<(String, Body)> = files.into_iter().map(|f| (f.path, to_body(f.data))).collect();
     let shared = pages::site_json(site);
     let list_ctx = pages::list_pages(site, &shared)
         .into_iter()
@@ -429,11 +416,7 @@ fn render_docs(
         .filter(|&i| site.included[i])
         .map(|i| (format!("{}index.html", site.docs[i].url), i))
         .collect();
-    let mut todo: BTreeSet<usize> = pending
-        .pages
-        .iter()
-        .filter_map(|p| by_page.get(p).copied())
-        .collect();
+    let mut todo: BTreeSet<usize> = pending.pages.iter().filter_map(|p| by_page.get(p).copied()).collect();
     todo.extend(
         by_page
             .iter()
@@ -470,16 +453,25 @@ fn render_docs(
     Ok((delta, by_page.into_keys().collect(), assets))
 }
 
+/// Template contexts of overview pages, by output path.
+type Contexts = Vec<(String, Value)>;
+
 /// Overview pages (home, register, coverage, reviews, clause pages …)
 /// whose template context differs from the published one, and exports
 /// whose bytes differ. Returns the new contexts too.
+/// `Ok(None)` when `interrupted` said a change is waiting (checked between
+/// steps).
 fn render_aggregates(
     site: &Site,
     templates: &Templates,
     published: &Published,
     files: &http::Files,
-) -> Result<(Delta, Vec<(String, Value)>), Vec<Diagnostic>> {
+    interrupted: &mut dyn FnMut() -> bool,
+) -> Result<Option<(Delta, Contexts)>, Vec<Diagnostic>> {
     let lists = pages::list_pages(site, &published.shared);
+    if interrupted() {
+        return Ok(None);
+    }
     let list_paths: HashSet<&str> = lists.iter().map(|(p, _, _)| p.as_str()).collect();
     let removes: Vec<String> = published
         .list_ctx
@@ -505,11 +497,16 @@ fn render_aggregates(
     let mut changes = Changes::new(files);
     let count = rendered.len();
     changes.take_all(rendered)?;
-    for f in crate::exports::site_exports(site) {
-        changes.take(f);
+    for make in crate::exports::SITE_EXPORTS {
+        if interrupted() {
+            return Ok(None);
+        }
+        for f in make(site) {
+            changes.take(f);
+        }
     }
     let contexts = changed_lists.into_iter().map(|(p, _, ctx)| (p, ctx)).collect();
-    Ok((changes.finish(removes, count), contexts))
+    Ok(Some((changes.finish(removes, count), contexts)))
 }
 
 /// Collects rendered files that differ from the served ones.
@@ -521,12 +518,16 @@ struct Changes<'a> {
 
 impl<'a> Changes<'a> {
     fn new(files: &'a http::Files) -> Changes<'a> {
-        Changes { files, puts: Vec::new(), changed: BTreeSet::new() }
+        Changes {
+            files,
+            puts: Vec::new(),
+            changed: BTreeSet::new(),
+        }
     }
 
     fn take(&mut self, f: SiteFile) {
         let same = match (&f.data, self.files.map.get(&f.path)) {
-            (FileData::Bytes(new), Some(Body::Bytes(old))) => new.as_slice() == &old[..],
+            (FileData::Bytes(new), Some(Body::Bytes(old))) => new == old.as_ref(),
             _ => false,
         };
         if !same {
@@ -576,8 +577,7 @@ struct PrintSink<'a> {
 impl PrintSink<'_> {
     fn check(&self) -> Result<(), Diagnostic> {
         if self.notifier.sent() > self.seen {
-            self.interrupted
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
             return Err(Diagnostic::error(Code::Io, "interrupted by a newer change"));
         }
         Ok(())
@@ -618,8 +618,6 @@ struct Builder<'a> {
     pending: Pending,
     /// The current state is held back (errors); the served site is older.
     blocked: bool,
-    /// `/print/` is older than the rest of the published site.
-    print_stale: bool,
     print_error: Option<Diagnostic>,
     /// Overview pages and exports are older than the published documents.
     aggregates_stale: bool,
@@ -632,6 +630,9 @@ struct Builder<'a> {
     /// listed first, they are usually the cause of the others.
     last_changed: HashSet<PathBuf>,
     phases: Phases,
+    /// Messages that arrived while background work (overview pages,
+    /// exports) was interrupted for them; handled before new ones.
+    stash: std::collections::VecDeque<Msg>,
 }
 
 impl<'a> Builder<'a> {
@@ -661,7 +662,6 @@ impl<'a> Builder<'a> {
             published: None,
             pending: Pending::default(),
             blocked: false,
-            print_stale: false,
             print_error: None,
             aggregates_stale: false,
             aggregate_errors: Vec::new(),
@@ -670,6 +670,7 @@ impl<'a> Builder<'a> {
             generation: 0,
             last_changed: HashSet::new(),
             phases: Phases::new(),
+            stash: std::collections::VecDeque::new(),
         }
     }
 
@@ -702,9 +703,7 @@ impl<'a> Builder<'a> {
         config.set_base_url("/");
         if let Some(out) = &self.opts.out {
             config.output_dir = out.clone();
-            if let Err(d) =
-                config::check_output_dir(&config.root, &config.content_dir, &config.output_dir)
-            {
+            if let Err(d) = config::check_output_dir(&config.root, &config.content_dir, &config.output_dir) {
                 self.fatal = vec![d];
                 self.site = None;
                 return;
@@ -727,33 +726,41 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The rebuild loop: waits for changes, lets a burst settle, rebuilds,
-    /// and renders `/print/` when nothing else waits.
+    /// The rebuild loop: waits for changes, lets a burst settle, rebuilds.
+    /// While nothing waits it finishes the last change: overview pages and
+    /// exports (after a short quiet time, so a burst of saves does not
+    /// render them each time), and `/print/` when someone asks for it (or
+    /// `--out` writes the site).
     fn run(&mut self, rx: &Receiver<Msg>, watcher: &mut Watcher) {
         loop {
-            let idle_work = !self.blocked && (self.aggregates_stale || self.print_stale);
-            let first = if idle_work {
-                match rx.try_recv() {
-                    Ok(m) => m,
-                    Err(mpsc::TryRecvError::Disconnected) => return,
-                    Err(mpsc::TryRecvError::Empty) => {
-                        if self.aggregates_stale {
-                            self.refresh_aggregates();
-                        } else {
-                            self.render_print();
-                        }
-                        if !self.aggregates_stale && !self.print_stale {
-                            self.write_out();
-                        }
+            let next = if let Some(m) = self.stash.pop_front() {
+                Ok(m)
+            } else if self.blocked {
+                rx.recv().map_err(|_| ())
+            } else if self.aggregates_stale {
+                match rx.recv_timeout(AGGREGATE_QUIET) {
+                    Ok(m) => Ok(m),
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.refresh_aggregates(rx);
+                        self.write_out_if_current();
                         continue;
                     }
+                    Err(RecvTimeoutError::Disconnected) => Err(()),
+                }
+            } else if self.print_wanted() {
+                match rx.try_recv() {
+                    Ok(m) => Ok(m),
+                    Err(mpsc::TryRecvError::Empty) => {
+                        self.render_print();
+                        self.write_out_if_current();
+                        continue;
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => Err(()),
                 }
             } else {
-                match rx.recv() {
-                    Ok(m) => m,
-                    Err(_) => return,
-                }
+                rx.recv().map_err(|_| ())
             };
+            let Ok(first) = next else { return };
             self.received += 1;
             let mut paths = BTreeSet::new();
             let mut rescan = false;
@@ -761,15 +768,17 @@ impl<'a> Builder<'a> {
             let mut take = |m: Msg| match m {
                 Msg::Changed(p) => paths.extend(p),
                 Msg::Rescan => rescan = true,
+                // Handled once idle (see `print_wanted`).
+                Msg::RenderPrint => {}
                 Msg::Stop => stop = true,
             };
             take(first);
+            while let Some(m) = self.stash.pop_front() {
+                take(m);
+            }
             let burst = Instant::now();
             let mut disconnected = false;
-            loop {
-                if burst.elapsed() >= SETTLE_MAX {
-                    break;
-                }
+            while burst.elapsed() < SETTLE_MAX {
                 match rx.recv_timeout(SETTLE) {
                     Ok(m) => {
                         self.received += 1;
@@ -786,18 +795,33 @@ impl<'a> Builder<'a> {
                 return;
             }
             let started = Instant::now();
-            let Some((reason, outcome)) = self.apply(&paths, rescan) else {
-                continue;
-            };
-            self.report(&reason, outcome, started);
-            // Folders may have appeared (a new templates/ folder, or
-            // another content_dir in smsdoc.toml); watching is idempotent.
-            if let Some(w) = watcher.watch_all(&watch_targets(&self.config)) {
-                eprintln!("warning: {w}");
+            if let Some((reason, outcome)) = self.apply(&paths, rescan) {
+                self.report(&reason, outcome, started);
+                // Folders may have appeared (a new templates/ folder, or
+                // another content_dir in smsdoc.toml); watching is
+                // idempotent.
+                if let Some(w) = watcher.watch_all(&watch_targets(&self.config)) {
+                    eprintln!("warning: {w}");
+                }
+                self.write_out_if_current();
             }
-            if !outcome.blocked && !self.print_stale && !self.aggregates_stale {
-                self.write_out();
+            if self.blocked {
+                // A held-back state cannot be printed; waiting requests
+                // get the last good /print/.
+                self.shared.print_request_done();
             }
+        }
+    }
+
+    /// `/print/` is stale and wanted now.
+    fn print_wanted(&self) -> bool {
+        let st = self.shared.print_state();
+        st.stale && (st.requested || self.opts.out.is_some())
+    }
+
+    fn write_out_if_current(&self) {
+        if !self.blocked && !self.aggregates_stale && !self.shared.print_state().stale {
+            self.write_out();
         }
     }
 
@@ -847,7 +871,13 @@ impl<'a> Builder<'a> {
         if !full && content.is_empty() && self.site.is_some() {
             // Only static files, served from disk: nothing to render.
             self.announce(Some(touched.iter().map(|k| url_of(k)).collect()));
-            return Some((names.join(", "), Outcome::default()));
+            return Some((
+                names.join(", "),
+                Outcome {
+                    files_only: true,
+                    ..Outcome::default()
+                },
+            ));
         }
         if full || self.site.is_none() {
             self.reload_all();
@@ -858,7 +888,13 @@ impl<'a> Builder<'a> {
                         // Assets changed in place: served from disk.
                         touched.extend(a.assets);
                         self.announce(Some(touched.iter().map(|k| url_of(k)).collect()));
-                        return Some((names.join(", "), Outcome::default()));
+                        return Some((
+                            names.join(", "),
+                            Outcome {
+                                files_only: true,
+                                ..Outcome::default()
+                            },
+                        ));
                     }
                     Ok(a) => {
                         self.pending.pages.extend(a.pages);
@@ -873,11 +909,8 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.phases.mark(if self.pending.all {
-            "load everything"
-        } else {
-            "update"
-        });
+        self.phases
+            .mark(if self.pending.all { "load everything" } else { "update" });
         let reason = match names.len() {
             0 => "rescan".to_string(),
             1 => names.remove(0),
@@ -902,11 +935,7 @@ impl<'a> Builder<'a> {
     fn report(&self, reason: &str, outcome: Outcome, started: Instant) {
         if outcome.blocked {
             let errors = self.blocking_errors();
-            cli::print_diags(
-                self.g,
-                &errors[..errors.len().min(TERMINAL_ERRORS)],
-                &self.root,
-            );
+            cli::print_diags(self.g, &errors[..errors.len().min(TERMINAL_ERRORS)], &self.root);
             if errors.len() > TERMINAL_ERRORS {
                 eprintln!(
                     "… and {} more errors (`smsdoc check` lists them all)",
@@ -919,7 +948,7 @@ impl<'a> Builder<'a> {
         if self.g.quiet {
             return;
         }
-        if outcome.rendered == 0 && !outcome.full {
+        if outcome.files_only {
             eprintln!("reloading open pages ({reason})");
             return;
         }
@@ -953,18 +982,14 @@ impl<'a> Builder<'a> {
             let old = self.published.as_ref().map(|p| &p.errors);
             let rank = |d: &Diagnostic| {
                 let known = old.is_some_and(|o| o.contains(&err_key(d)));
-                let here = d
-                    .file
-                    .as_ref()
-                    .is_some_and(|f| self.last_changed.contains(f));
+                let here = d.file.as_ref().is_some_and(|f| self.last_changed.contains(f));
                 match (known, here) {
                     (false, true) => 0,
                     (false, false) => 1,
                     (true, _) => 2,
                 }
             };
-            let mut site_errs: Vec<&Diagnostic> =
-                site.diags.iter().filter(|d| d.is_error()).collect();
+            let mut site_errs: Vec<&Diagnostic> = site.diags.iter().filter(|d| d.is_error()).collect();
             site_errs.sort_by_key(|d| rank(d));
             errs.extend(site_errs.into_iter().cloned());
         }
@@ -1002,17 +1027,8 @@ impl<'a> Builder<'a> {
         if !self.fatal.is_empty() {
             return self.hold_back(Vec::new());
         }
-        let keys: HashSet<ErrKey> = site
-            .diags
-            .iter()
-            .filter(|d| d.is_error())
-            .map(err_key)
-            .collect();
-        if self
-            .published
-            .as_ref()
-            .is_some_and(|p| !keys.is_subset(&p.errors))
-        {
+        let keys: HashSet<ErrKey> = site.diags.iter().filter(|d| d.is_error()).map(err_key).collect();
+        if self.published.as_ref().is_some_and(|p| !keys.is_subset(&p.errors)) {
             return self.hold_back(Vec::new());
         }
         let result = match &self.published {
@@ -1030,7 +1046,7 @@ impl<'a> Builder<'a> {
                 self.published = Some(published);
                 self.aggregates_stale = false;
                 self.aggregate_errors.clear();
-                self.print_stale = false;
+                self.shared.set_print_stale(false);
                 self.print_error = None;
                 delta
             }
@@ -1042,7 +1058,7 @@ impl<'a> Builder<'a> {
                 }
                 self.aggregates_stale = true;
                 if !delta.changed.as_ref().is_some_and(BTreeSet::is_empty) {
-                    self.print_stale = true;
+                    self.shared.set_print_stale(true);
                 }
                 delta
             }
@@ -1054,8 +1070,10 @@ impl<'a> Builder<'a> {
             blocked: false,
             rendered: delta.rendered,
             full: delta.replace,
+            files_only: false,
         };
-        self.phases.mark(if outcome.full { "all pages" } else { "document pages" });
+        self.phases
+            .mark(if outcome.full { "all pages" } else { "document pages" });
         let changed = self.swap(delta).map(|mut c| {
             c.extend(touched.iter().map(|k| url_of(k)));
             c
@@ -1093,17 +1111,34 @@ impl<'a> Builder<'a> {
 
     /// Brings overview pages and exports up to date with the published
     /// documents (second step of a rebuild, when nothing else waits).
-    fn refresh_aggregates(&mut self) {
+    fn refresh_aggregates(&mut self, rx: &Receiver<Msg>) {
         self.aggregates_stale = false;
-        let (Some(site), Some(templates), Some(published)) =
-            (&self.site, &self.templates, &self.published)
-        else {
+        let (Some(site), Some(templates), Some(published)) = (&self.site, &self.templates, &self.published) else {
             return;
         };
         let started = Instant::now();
+        // This work takes seconds on a large handbook; a save arriving
+        // meanwhile interrupts it (the edited page comes first) and the
+        // overview pages are redone once things are quiet again.
+        let stash = &mut self.stash;
+        let mut interrupted = || match rx.try_recv() {
+            Ok(m) => {
+                stash.push_back(m);
+                true
+            }
+            Err(_) => false,
+        };
         let result = {
             let files = self.shared.read();
-            render_aggregates(site, templates, published, &files)
+            render_aggregates(site, templates, published, &files, &mut interrupted)
+        };
+        let result = match result {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => {
+                self.aggregates_stale = true;
+                return;
+            }
+            Err(e) => Err(e),
         };
         match result {
             Ok((delta, contexts)) => {
@@ -1140,11 +1175,7 @@ impl<'a> Builder<'a> {
     /// folder.
     fn file_roots(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.config.root.clone()];
-        if let Some(t) = self
-            .templates
-            .as_ref()
-            .and_then(|t| t.theme_static_dir.clone())
-        {
+        if let Some(t) = self.templates.as_ref().and_then(|t| t.theme_static_dir.clone()) {
             dirs.push(t);
         }
         dirs.iter().filter_map(|d| d.canonicalize().ok()).collect()
@@ -1161,10 +1192,7 @@ impl<'a> Builder<'a> {
         };
         let overlay = live::overlay(&errors, self.blocked);
         let overlay_changed = overlay != self.overlay;
-        if !overlay_changed
-            && changed.as_ref().is_some_and(BTreeSet::is_empty)
-            && self.generation > 0
-        {
+        if !overlay_changed && changed.as_ref().is_some_and(BTreeSet::is_empty) && self.generation > 0 {
             return;
         }
         self.generation += 1;
@@ -1189,9 +1217,10 @@ impl<'a> Builder<'a> {
     /// a newer change arrives meanwhile (it is rendered after that one).
     fn render_print(&mut self) {
         let (Some(site), Some(templates)) = (&self.site, &self.templates) else {
-            self.print_stale = false;
+            self.shared.print_request_done();
             return;
         };
+        let started = Instant::now();
         let sink = PrintSink {
             inner: MemorySink::default(),
             notifier: &self.notifier,
@@ -1200,9 +1229,8 @@ impl<'a> Builder<'a> {
         };
         let result = pages::render_print_page(site, templates, &sink);
         if sink.interrupted.load(std::sync::atomic::Ordering::SeqCst) {
-            return;
+            return; // still stale and wanted: rendered after the change
         }
-        self.print_stale = false;
         let had_error = self.print_error.is_some();
         match result {
             Ok(()) => {
@@ -1215,6 +1243,12 @@ impl<'a> Builder<'a> {
                         files.map.insert(f.path, to_body(f.data));
                     }
                 }
+                if self.g.verbose {
+                    eprintln!("  /print/ in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+                }
+                // Announce before waking the requests that wait for it, so
+                // the page they get carries the new generation (and does
+                // not reload once more).
                 if had_error || !changed.is_empty() {
                     self.announce(Some(changed));
                 }
@@ -1227,6 +1261,7 @@ impl<'a> Builder<'a> {
                 self.announce(Some(BTreeSet::new()));
             }
         }
+        self.shared.set_print_stale(false);
     }
 
     /// With `--out`, writes the published site there (atomically, as
@@ -1244,7 +1279,7 @@ impl<'a> Builder<'a> {
                 .map(|(k, b)| SiteFile {
                     path: k.clone(),
                     data: match b {
-                        Body::Bytes(b) => FileData::Bytes(b.to_vec()),
+                        Body::Bytes(b) => FileData::Bytes(b.as_ref().clone()),
                         Body::File(p) => FileData::Copy(p.clone()),
                     },
                 })
@@ -1277,10 +1312,6 @@ mod tests {
         assert!(t.contains(&(PathBuf::from("/h"), false)));
         c.content_dir = PathBuf::from("/h/.");
         let t = watch_targets(&c);
-        assert_eq!(
-            t.iter().filter(|(p, _)| p == Path::new("/h")).count(),
-            1,
-            "{t:?}"
-        );
+        assert_eq!(t.iter().filter(|(p, _)| p == Path::new("/h")).count(), 1, "{t:?}");
     }
 }
