@@ -83,7 +83,7 @@ pub trait LinkResolver {
 #[derive(Debug, Clone)]
 pub struct LinkRecord {
     pub offset: usize,
-    pub dest: String,
+    /// The resolution, without `href` and `text` (they are in the HTML).
     pub resolved: Resolved,
 }
 
@@ -271,10 +271,12 @@ impl<'a> Stream<'a, '_> {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let wiki = matches!(link_type, LinkType::WikiLink { .. });
                 let bare_wiki = matches!(link_type, LinkType::WikiLink { has_pothole: false });
-                let resolved = self.resolver.resolve(&dest_url, wiki, false);
-                let href = resolved.href.clone();
-                let replacement = if bare_wiki { resolved.text.clone() } else { None };
-                self.out.links.push(LinkRecord { offset: range.start, dest: dest_url.to_string(), resolved });
+                // The record keeps what checking needs (target, anchor,
+                // problem); href and text go into the HTML only.
+                let mut resolved = self.resolver.resolve(&dest_url, wiki, false);
+                let href = std::mem::take(&mut resolved.href);
+                let replacement = if bare_wiki { resolved.text.take() } else { None };
+                self.out.links.push(LinkRecord { offset: range.start, resolved });
                 self.emit(Event::Start(Tag::Link {
                     link_type: if wiki { LinkType::Inline } else { link_type },
                     dest_url: CowStr::from(href),
@@ -288,9 +290,9 @@ impl<'a> Stream<'a, '_> {
                 }
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let resolved = self.resolver.resolve(&dest_url, false, true);
-                let href = resolved.href.clone();
-                self.out.links.push(LinkRecord { offset: range.start, dest: dest_url.to_string(), resolved });
+                let mut resolved = self.resolver.resolve(&dest_url, false, true);
+                let href = std::mem::take(&mut resolved.href);
+                self.out.links.push(LinkRecord { offset: range.start, resolved });
                 self.emit(Event::Start(Tag::Image { link_type, dest_url: CowStr::from(href), title, id }));
             }
             Event::End(TagEnd::Link) if self.replacing_link_text => {

@@ -133,11 +133,11 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         Ok(_) => {}
         Err(d) => note(d.clone(), &mut errors),
     }
-    let others: Vec<Diagnostic> = list_pages(site, &shared)
+    let others: Vec<Diagnostic> = overview_pages(site)
         .into_par_iter()
-        .filter_map(|(path, template, ctx)| {
-            render(templates, template, ctx)
-                .and_then(|html| sink.put(SiteFile { path, data: FileData::Bytes(html.into_bytes()) }))
+        .filter_map(|p| {
+            render(templates, p.template, p.context(site, &shared))
+                .and_then(|html| sink.put(SiteFile { path: p.path, data: FileData::Bytes(html.into_bytes()) }))
                 .err()
         })
         .collect();
@@ -257,30 +257,72 @@ fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn S
 
 /// The non-document pages: (output path, template, context).
 pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Value)> {
-    let page = |current: &str, extra: Value| {
+    overview_pages(site).into_iter().map(|p| (p.path.clone(), p.template, p.context(site, shared))).collect()
+}
+
+/// A page that is not a document page. Its context is built only when it
+/// is rendered: the overview contexts of a large handbook hold every
+/// document several times over.
+pub struct OverviewPage {
+    pub path: String,
+    pub template: &'static str,
+    kind: Overview,
+}
+
+enum Overview {
+    Home,
+    Register,
+    NotFound,
+    Coverage,
+    Reviews,
+    Clauses,
+    Search,
+    Clause(crate::catalogue::ClauseRef),
+}
+
+pub fn overview_pages(site: &Site) -> Vec<OverviewPage> {
+    let page = |path: &str, template, kind| OverviewPage { path: path.to_string(), template, kind };
+    let mut pages = vec![
+        page("index.html", "index.html", Overview::Home),
+        page("register/index.html", "register.html", Overview::Register),
+        page("404.html", "404.html", Overview::NotFound),
+        page("coverage/index.html", "coverage.html", Overview::Coverage),
+        page("reviews/index.html", "reviews.html", Overview::Reviews),
+        page("clauses/index.html", "clauses.html", Overview::Clauses),
+        page("search/index.html", "search.html", Overview::Search),
+    ];
+    for (ci, cat) in site.cats.list.iter().enumerate() {
+        for c in 0..cat.clauses.len() {
+            let r = crate::catalogue::ClauseRef { catalogue: ci, clause: c };
+            pages.push(page(&format!("{}index.html", clause_path(&site.cats, r)), "clause.html", Overview::Clause(r)));
+        }
+    }
+    pages
+}
+
+impl OverviewPage {
+    /// Site directory of the page (links from it are relative to it).
+    fn dir(&self) -> &str {
+        self.path.rfind('/').map_or("", |i| &self.path[..=i])
+    }
+
+    pub fn context(&self, site: &Site, shared: &Value) -> Value {
+        let extra = match self.kind {
+            Overview::Home => home_json(site),
+            Overview::Register => json!({ "documents": register_rows(site) }),
+            Overview::NotFound | Overview::Search => json!({}),
+            Overview::Coverage => coverage_json(site),
+            Overview::Reviews => reviews_json(site),
+            Overview::Clauses => clauses_json(site),
+            Overview::Clause(r) => json!({ "clause": clause_json(site, r) }),
+        };
+        let current = self.dir();
         let mut v = json!({ "site": site_for(site, shared, current), "current_path": current });
         if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
             o.extend(e);
         }
         v
-    };
-    let mut pages = vec![
-        ("index.html".to_string(), "index.html", page("", home_json(site))),
-        ("register/index.html".into(), "register.html", page("register/", json!({ "documents": register_rows(site) }))),
-        ("404.html".into(), "404.html", page("", json!({}))),
-        ("coverage/index.html".into(), "coverage.html", page("coverage/", coverage_json(site))),
-        ("reviews/index.html".into(), "reviews.html", page("reviews/", reviews_json(site))),
-        ("clauses/index.html".into(), "clauses.html", page("clauses/", clauses_json(site))),
-        ("search/index.html".into(), "search.html", page("search/", json!({}))),
-    ];
-    for (ci, cat) in site.cats.list.iter().enumerate() {
-        for c in 0..cat.clauses.len() {
-            let r = crate::catalogue::ClauseRef { catalogue: ci, clause: c };
-            let path = clause_path(&site.cats, r);
-            pages.push((format!("{path}index.html"), "clause.html", page(&path, json!({ "clause": clause_json(site, r) }))));
-        }
     }
-    pages
 }
 
 fn static_files(site: &Site, templates: &Templates) -> Vec<SiteFile> {
