@@ -29,11 +29,19 @@ pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 pub const MAX_HEADERS: usize = 100;
 /// Worker threads answering requests.
 pub const WORKERS: usize = 8;
-/// Complete requests waiting for a worker, at most.
-pub const QUEUE: usize = 64;
+/// Complete requests waiting for a worker, at most; past it a request is
+/// answered 503 at once. As many as connections whose head may be
+/// arriving: a client has one request in flight per connection, so a burst
+/// from as many clients is queued (in memory: at most `QUEUE` heads of
+/// [`MAX_HEAD_BYTES`]), not refused.
+pub const QUEUE: usize = 256;
 /// Connections whose request head is still arriving, at most; past it the
 /// oldest is closed.
 pub const MAX_PENDING: usize = 256;
+/// Connections the kernel holds for the accept thread (capped by the
+/// system, `net.core.somaxconn` on Linux).
+#[cfg(unix)]
+const BACKLOG: libc::c_int = 1024;
 /// The whole request head must arrive within this time.
 const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 /// A piece of a response (at most [`WRITE_PIECE`] bytes) that cannot be
@@ -176,6 +184,16 @@ struct Conn {
 
 /// Starts the accept thread, the head reader and the worker pool.
 pub fn start(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+    // std listens with a backlog of 128: a burst of more connections than
+    // the accept thread takes at once would have its SYNs dropped, and each
+    // such client waits a 1 s retransmission. Listening again raises it.
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: listen(2) on the listening socket we own; it only changes
+        // the length of its queue of pending connections.
+        unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) };
+    }
     let (work_tx, work_rx) = mpsc::sync_channel::<Conn>(QUEUE);
     let work_rx = Arc::new(Mutex::new(work_rx));
     for n in 0..WORKERS {
@@ -258,12 +276,16 @@ fn read_heads(new: &Receiver<TcpStream>, wake: &wake::Receiver, work: &SyncSende
                     }
                     let conn = Conn { stream: p.stream, head };
                     if let Err(TrySendError::Full(mut c)) = work.try_send(conn) {
-                        let _ = c.stream.set_write_timeout(Some(Duration::from_millis(200)));
+                        // A fresh connection's send buffer takes the short
+                        // answer at once; never wait here for one that
+                        // does not.
+                        let _ = c.stream.set_nonblocking(true);
+                        let head_only = c.head.as_ref().is_ok_and(|h| h.starts_with(b"HEAD "));
                         let _ = write_simple(
                             &mut c.stream,
                             503,
                             "the preview server is busy; try again",
-                            false,
+                            head_only,
                             &[("Retry-After", "1".into())],
                         );
                     }
@@ -665,22 +687,59 @@ fn write_response(
     body: &[u8],
     head_only: bool,
 ) -> std::io::Result<()> {
+    write_parts(stream, status, content_type, extra, &[body], head_only)
+}
+
+/// A response whose body is `parts`, one after the other.
+fn write_parts(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, String)],
+    parts: &[&[u8]],
+    head_only: bool,
+) -> std::io::Result<()> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
     let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n\
          Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
         reason(status),
-        body.len()
     );
     for (k, v) in extra {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    let mut out = Bounded::new(stream, (head.len() + if head_only { 0 } else { body.len() }) as u64);
+    let mut out = Bounded::new(stream, (head.len() + if head_only { 0 } else { len }) as u64);
     out.write_all(head.as_bytes())?;
     if !head_only {
-        out.write_all(body)?;
+        for part in parts {
+            out.write_all(part)?;
+        }
     }
     out.flush()
+}
+
+/// An HTML page with the reload script (and the overlay) injected, written
+/// around the snippet rather than copied: a worker never holds a copy of a
+/// page (the print page of a large handbook is megabytes, and glibc keeps
+/// each worker's largest buffer in its arena for good).
+fn write_html(
+    stream: &mut TcpStream,
+    status: u16,
+    html: &[u8],
+    overlay: Option<&str>,
+    generation: &str,
+    head_only: bool,
+) -> std::io::Result<()> {
+    let (at, snippet) = live::injection(html, overlay, generation);
+    write_parts(
+        stream,
+        status,
+        "text/html; charset=utf-8",
+        &[],
+        &[&html[..at], snippet.as_bytes(), &html[at..]],
+        head_only,
+    )
 }
 
 /// Writes a response in bounded time: each piece within
@@ -901,14 +960,7 @@ fn serve_site(stream: &mut TcpStream, shared: &Shared, path: &str, dir: bool, he
             let ctype = content_type(&path);
             let html = ctype.starts_with("text/html");
             match body {
-                Body::Bytes(b) if html => write_response(
-                    stream,
-                    200,
-                    ctype,
-                    &[],
-                    &live::inject(&b, overlay, &generation),
-                    head_only,
-                ),
+                Body::Bytes(b) if html => write_html(stream, 200, &b, overlay, &generation, head_only),
                 Body::Bytes(b) => write_response(stream, 200, ctype, &[], &b, head_only),
                 Body::File(src) => serve_file(stream, &src, &roots, ctype, html, overlay, &generation, head_only),
             }
@@ -922,27 +974,17 @@ fn serve_site(stream: &mut TcpStream, shared: &Shared, path: &str, dir: bool, he
             head_only,
         ),
         Lookup::Missing(page) => {
-            let body = match page {
-                Some(Body::Bytes(b)) => live::inject(&b, overlay, &generation),
-                _ => live::inject(
-                    b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>",
-                    overlay,
-                    &generation,
-                ),
+            let fallback: &[u8] = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>";
+            let body = match &page {
+                Some(Body::Bytes(b)) => b.as_slice(),
+                _ => fallback,
             };
-            write_response(stream, 404, "text/html; charset=utf-8", &[], &body, head_only)
+            write_html(stream, 404, body, overlay, &generation, head_only)
         }
         Lookup::NotReady => {
             let page = "<!DOCTYPE html><meta charset=\"utf-8\"><title>smsdoc serve: build failed</title>\
                         <h1>The handbook could not be rendered</h1><p>The errors are listed below and in the terminal.</p>";
-            write_response(
-                stream,
-                503,
-                "text/html; charset=utf-8",
-                &[],
-                &live::inject(page.as_bytes(), overlay, &generation),
-                head_only,
-            )
+            write_html(stream, 503, page.as_bytes(), overlay, &generation, head_only)
         }
     }
 }
@@ -973,14 +1015,7 @@ fn serve_file(
     if html {
         let mut bytes = Vec::with_capacity(len as usize);
         file.read_to_end(&mut bytes)?;
-        return write_response(
-            stream,
-            200,
-            ctype,
-            &[],
-            &live::inject(&bytes, overlay, generation),
-            head_only,
-        );
+        return write_html(stream, 200, &bytes, overlay, generation, head_only);
     }
     let head = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nCache-Control: no-store\r\n\

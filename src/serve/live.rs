@@ -157,6 +157,18 @@ pub const SCRIPT: &str = r#"// smsdoc serve: reloads this page when the handbook
 /// Inserts the reload script (and the overlay, if any) before the last
 /// `</body>`, or at the end when there is none.
 pub fn inject(html: &[u8], overlay: Option<&str>, generation: &str) -> Vec<u8> {
+    let (at, snippet) = injection(html, overlay, generation);
+    let mut out = Vec::with_capacity(html.len() + snippet.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(snippet.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+/// What [`inject`] inserts, and where: the page is `html[..at]`, the
+/// snippet, `html[at..]` (so that the server can write the three without
+/// copying the page).
+pub fn injection(html: &[u8], overlay: Option<&str>, generation: &str) -> (usize, String) {
     let mut snippet = String::new();
     if let Some(o) = overlay {
         snippet.push_str(o);
@@ -165,12 +177,7 @@ pub fn inject(html: &[u8], overlay: Option<&str>, generation: &str) -> Vec<u8> {
         "<script src=\"{SCRIPT_PATH}\" data-generation=\"{}\"></script>\n",
         escape(generation)
     ));
-    let at = rfind_ci(html, b"</body").unwrap_or(html.len());
-    let mut out = Vec::with_capacity(html.len() + snippet.len());
-    out.extend_from_slice(&html[..at]);
-    out.extend_from_slice(snippet.as_bytes());
-    out.extend_from_slice(&html[at..]);
-    out
+    (rfind_ci(html, b"</body").unwrap_or(html.len()), snippet)
 }
 
 fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
