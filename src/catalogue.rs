@@ -17,10 +17,7 @@ pub const BUILTIN: [(&str, &str); 3] = [
         "iso-iec-27001-2022.yaml",
         include_str!("../catalogues/iso-iec-27001-2022.yaml"),
     ),
-    (
-        "iso-9001-2015.yaml",
-        include_str!("../catalogues/iso-9001-2015.yaml"),
-    ),
+    ("iso-9001-2015.yaml", include_str!("../catalogues/iso-9001-2015.yaml")),
 ];
 
 #[derive(Debug, Clone)]
@@ -104,9 +101,11 @@ impl Catalogue {
                 .unwrap_or(0)
         };
         let docs = YamlLoader::load_from_str(text).map_err(|e| {
-            vec![Diagnostic::error(Code::Config, format!("catalogue is not valid YAML: {}", e.info()))
-                .at(file.clone(), e.marker().line(), e.marker().col() + 1)
-                .help("the catalogue format is described in the README (standard, clauses, required_documents)")]
+            vec![
+                Diagnostic::error(Code::Config, format!("catalogue is not valid YAML: {}", e.info()))
+                    .at(file.clone(), e.marker().line(), e.marker().col() + 1)
+                    .help("the catalogue format is described in the README (standard, clauses, required_documents)"),
+            ]
         })?;
         let doc = docs.first().cloned().unwrap_or(Yaml::Null);
         let std = &doc["standard"];
@@ -204,18 +203,14 @@ impl Catalogue {
                     let number = cat.clauses[child].number.clone();
                     diags.push(err(
                         clause_lines[child],
-                        format!(
-                            "clause {number} names parent {parent}, which is not listed before it"
-                        ),
+                        format!("clause {number} names parent {parent}, which is not listed before it"),
                         "list every parent clause before its children",
                     ));
                 }
             }
         }
         for i in 0..cat.clauses.len() {
-            cat.clauses[i].depth = cat.clauses[i]
-                .parent
-                .map_or(0, |p| cat.clauses[p].depth + 1);
+            cat.clauses[i].depth = cat.clauses[i].parent.map_or(0, |p| cat.clauses[p].depth + 1);
         }
         if let Some(list) = doc["required_documents"].as_vec() {
             for entry in list {
@@ -396,11 +391,8 @@ impl Catalogues {
                     Err(d) => diags.extend(d),
                 },
                 Err(e) => diags.push(at_value(
-                    Diagnostic::error(
-                        Code::Config,
-                        format!("cannot read catalogue {}: {e}", slash_path(&rel)),
-                    )
-                    .help("check the path in `catalogues`; it is relative to the handbook root"),
+                    Diagnostic::error(Code::Config, format!("cannot read catalogue {}: {e}", slash_path(&rel)))
+                        .help("check the path in `catalogues`; it is relative to the handbook root"),
                     &raw,
                 )),
             }
@@ -422,17 +414,10 @@ impl Catalogues {
                 let ids = Catalogues::builtin_ids();
                 let hint = match did_you_mean(id, ids.iter().map(String::as_str)) {
                     Some(s) => format!("did you mean `{s}`? Built-in: {}", ids.join(", ")),
-                    None => format!(
-                        "built-in standards: {}; or add a file to `catalogues`",
-                        ids.join(", ")
-                    ),
+                    None => format!("built-in standards: {}; or add a file to `catalogues`", ids.join(", ")),
                 };
                 diags.push(at_value(
-                    Diagnostic::error(
-                        Code::Config,
-                        format!("unknown standard `{id}` in `standards`"),
-                    )
-                    .help(hint),
+                    Diagnostic::error(Code::Config, format!("unknown standard `{id}` in `standards`")).help(hint),
                     id,
                 ));
             }
@@ -556,8 +541,7 @@ mod tests {
                     );
                 } else {
                     assert!(
-                        !c.number.contains('.')
-                            || c.number.starts_with("A.") && c.number.matches('.').count() == 1,
+                        !c.number.contains('.') || c.number.starts_with("A.") && c.number.matches('.').count() == 1,
                         "{} top-level {}",
                         cat.id,
                         c.number
@@ -570,17 +554,8 @@ mod tests {
             keys.dedup();
             assert_eq!(keys.len(), n, "{} has duplicate required keys", cat.id);
             for r in &cat.required {
-                assert!(
-                    !r.clauses.is_empty(),
-                    "{} {} cites no clause",
-                    cat.id,
-                    r.key
-                );
-                assert!(
-                    matches!(r.basis.as_str(), "explicit" | "implied"),
-                    "{}",
-                    r.key
-                );
+                assert!(!r.clauses.is_empty(), "{} {} cites no clause", cat.id, r.key);
+                assert!(matches!(r.basis.as_str(), "explicit" | "implied"), "{}", r.key);
             }
         }
     }
@@ -613,7 +588,11 @@ mod tests {
     fn subtree_is_in_document_order() {
         let cat = Catalogues::builtin("iso20000-1:2018").unwrap();
         let five = cat.get("5").unwrap();
-        let numbers: Vec<&str> = cat.subtree(five).into_iter().map(|i| cat.clauses[i].number.as_str()).collect();
+        let numbers: Vec<&str> = cat
+            .subtree(five)
+            .into_iter()
+            .map(|i| cat.clauses[i].number.as_str())
+            .collect();
         assert_eq!(numbers, ["5", "5.1", "5.2", "5.2.1", "5.2.2", "5.3"]);
     }
 
@@ -626,12 +605,8 @@ mod tests {
             ],
         };
         assert!(matches!(cats.resolve("8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
-        assert!(
-            matches!(cats.resolve("iso20000-1:2018:8.6.1"), TagResolution::Found(r) if r.catalogue == 0)
-        );
-        assert!(
-            matches!(cats.resolve("iso27001:2022:A.5.1"), TagResolution::Found(r) if r.catalogue == 1)
-        );
+        assert!(matches!(cats.resolve("iso20000-1:2018:8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
+        assert!(matches!(cats.resolve("iso27001:2022:A.5.1"), TagResolution::Found(r) if r.catalogue == 1));
         match cats.resolve("8.6.1.2") {
             TagResolution::TooDeep(r) => assert_eq!(cats.clause(r).number, "8.6.1"),
             _ => panic!("expected too deep"),

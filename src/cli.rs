@@ -8,7 +8,7 @@ use crate::diagnostics::Diagnostic;
 use crate::report::{self, Format};
 use crate::site::{BuildOptions, Site};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::ColorChoice;
 use jiff::civil::Date;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +20,11 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_INTERNAL: i32 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "smsdoc", version, about = "Build, preview and check an ISO/IEC 20000-1 SMS handbook written in Markdown")]
+#[command(
+    name = "smsdoc",
+    version,
+    about = "Build, preview and check an ISO/IEC 20000-1 SMS handbook written in Markdown"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -177,15 +181,17 @@ pub fn color_choice(when: ColorWhen, tty: bool) -> ColorChoice {
     }
 }
 
-fn stderr(g: &Global) -> StandardStream {
-    StandardStream::stderr(color_choice(g.color, std::io::stderr().is_terminal()))
-}
-
 /// Prints diagnostics rustc-style to stderr (errors only with --quiet).
 pub fn print_diags(g: &Global, diags: &[Diagnostic], root: &Path) {
     let shown: Vec<Diagnostic> = diags.iter().filter(|d| !g.quiet || d.is_error()).cloned().collect();
-    let mut err = stderr(g);
+    // Buffered: codespan writes many small pieces, one system call each on
+    // a bare stderr (thousands of findings took minutes).
+    let mut err = codespan_reporting::term::termcolor::BufferedStandardStream::stderr(color_choice(
+        g.color,
+        std::io::stderr().is_terminal(),
+    ));
     report::print_human(&shown, root, &mut err);
+    let _ = err.flush();
 }
 
 pub fn today() -> Date {
@@ -209,8 +215,11 @@ fn find_config(g: &Global) -> Result<Config, (Vec<Diagnostic>, PathBuf)> {
         Some(r) => {
             let r = if r.is_absolute() { r.clone() } else { cwd.join(r) };
             if !r.is_dir() {
-                let d = Diagnostic::error(crate::diagnostics::Code::Config, format!("--root {} is not a folder", r.display()))
-                    .help("pass the folder that holds smsdoc.toml");
+                let d = Diagnostic::error(
+                    crate::diagnostics::Code::Config,
+                    format!("--root {} is not a folder", r.display()),
+                )
+                .help("pass the folder that holds smsdoc.toml");
                 return Err((vec![d], cwd));
             }
             r
@@ -241,7 +250,13 @@ fn print_timings(g: &Global, site: &Site, extra: &[(&str, std::time::Duration)])
         return;
     }
     let mut err = std::io::stderr();
-    for (name, d) in site.timings.phases.iter().map(|(n, d)| (*n, *d)).chain(extra.iter().copied()) {
+    for (name, d) in site
+        .timings
+        .phases
+        .iter()
+        .map(|(n, d)| (*n, *d))
+        .chain(extra.iter().copied())
+    {
         let _ = writeln!(err, "  {name:<18} {:>8.1} ms", d.as_secs_f64() * 1000.0);
     }
 }
@@ -269,7 +284,9 @@ struct Progress {
 
 impl Progress {
     fn new(g: &Global) -> Progress {
-        Progress { enabled: !g.quiet && std::io::stderr().is_terminal() }
+        Progress {
+            enabled: !g.quiet && std::io::stderr().is_terminal(),
+        }
     }
     fn show(&self, msg: &str) {
         if self.enabled {
@@ -337,15 +354,25 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
             print_diags(g, std::slice::from_ref(&d), &root);
             // A refused output directory is a usage error; an I/O failure
             // a failed build.
-            return if d.code == crate::diagnostics::Code::Config { EXIT_USAGE } else { EXIT_FINDINGS };
+            return if d.code == crate::diagnostics::Code::Config {
+                EXIT_USAGE
+            } else {
+                EXIT_FINDINGS
+            };
         }
     };
-    progress.show(&format!("rendering {} pages…", thousands(site.included.iter().filter(|&&b| b).count())));
+    progress.show(&format!(
+        "rendering {} pages…",
+        thousands(site.included.iter().filter(|&&b| b).count())
+    ));
     let rendered = crate::pages::render_site_into(&site, &templates, &staging);
     progress.clear();
     if let Err(d) = rendered {
         print_diags(g, &d, &root);
-        eprintln!("error: build failed; nothing was written (the previous site in {} is unchanged)", out_dir.display());
+        eprintln!(
+            "error: build failed; nothing was written (the previous site in {} is unchanged)",
+            out_dir.display()
+        );
         return EXIT_FINDINGS;
     }
     let render_time = t.elapsed();
@@ -455,7 +482,10 @@ fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
             }
         }
     } else {
-        Catalogues::builtin_ids().iter().filter_map(|id| Catalogues::builtin(id)).collect()
+        Catalogues::builtin_ids()
+            .iter()
+            .filter_map(|id| Catalogues::builtin(id))
+            .collect()
     };
     if let Some(std) = &a.standard {
         let builtin = Catalogues::builtin(std);
@@ -474,12 +504,28 @@ fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
     let mut out = std::io::stdout().lock();
     for cat in &list {
         let _ = writeln!(out, "{} — {}", cat.title, cat.name);
-        let example = cat.clauses.iter().rev().find(|c| c.children.is_empty()).map_or("1", |c| c.number.as_str());
-        let _ = writeln!(out, "(tag clauses as `{example}`, or qualified as `{}:{example}`)\n", cat.id);
+        let example = cat
+            .clauses
+            .iter()
+            .rev()
+            .find(|c| c.children.is_empty())
+            .map_or("1", |c| c.number.as_str());
+        let _ = writeln!(
+            out,
+            "(tag clauses as `{example}`, or qualified as `{}:{example}`)\n",
+            cat.id
+        );
         if a.required {
             let width = cat.required.iter().map(|r| r.key.len()).max().unwrap_or(0);
             for r in &cat.required {
-                let _ = writeln!(out, "{:<width$}  {} (clauses {}; {})", r.key, r.label, r.clauses.join(", "), r.basis);
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {} (clauses {}; {})",
+                    r.key,
+                    r.label,
+                    r.clauses.join(", "),
+                    r.basis
+                );
             }
         } else {
             for c in &cat.clauses {
@@ -520,7 +566,11 @@ fn export(g: &Global, a: &ExportArgs) -> i32 {
                 "error: {} cannot be exported as {}; use {}",
                 format!("{what:?}").to_lowercase(),
                 format!("{format:?}").to_lowercase(),
-                if what == W::Reviews { "ics, csv or json" } else { "csv, json or md" }
+                if what == W::Reviews {
+                    "ics, csv or json"
+                } else {
+                    "csv, json or md"
+                }
             );
             return EXIT_USAGE;
         }
@@ -534,7 +584,11 @@ fn export(g: &Global, a: &ExportArgs) -> i32 {
 }
 
 fn init(g: &Global, a: &InitArgs) -> i32 {
-    let dir = a.dir.clone().or_else(|| g.root.clone()).unwrap_or_else(|| PathBuf::from("."));
+    let dir = a
+        .dir
+        .clone()
+        .or_else(|| g.root.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
     match crate::init::init(&dir, &a.standard, a.force) {
         Ok(r) => {
             if !g.quiet {

@@ -128,8 +128,8 @@ pub struct Config {
 impl Config {
     /// A config for tests and `init`: defaults with the given title.
     pub fn with_defaults(root: &Path, title: &str) -> Config {
-        let raw: RawConfig = toml::from_str(&format!("title = {title:?}"))
-            .unwrap_or_else(|_| unreachable!("default config parses"));
+        let raw: RawConfig =
+            toml::from_str(&format!("title = {title:?}")).unwrap_or_else(|_| unreachable!("default config parses"));
         match validate(raw, root, "") {
             Ok(c) => c,
             Err(_) => unreachable!("default config is valid"),
@@ -243,8 +243,7 @@ fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
         None => (0, 0),
     };
     let message = e.message().trim().to_string();
-    let mut d = Diagnostic::error(Code::Config, format!("invalid smsdoc.toml: {message}"))
-        .at(CONFIG_FILE, line, col);
+    let mut d = Diagnostic::error(Code::Config, format!("invalid smsdoc.toml: {message}")).at(CONFIG_FILE, line, col);
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let key = rest.split('`').next().unwrap_or("");
         let known = [
@@ -340,7 +339,10 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
                     Code::Config,
                     format!("`check.require_clauses`: unknown document type `{}`", t.get_ref()),
                 )
-                .help(format!("use document types: {}", crate::content::DocType::NAMES.join(", "))),
+                .help(format!(
+                    "use document types: {}",
+                    crate::content::DocType::NAMES.join(", ")
+                )),
             ));
         } else {
             require_clauses.push(t.get_ref().clone());
@@ -361,7 +363,9 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         // Point at the key that set it (output_dir, else content_dir).
         let key_line = |key: &str| {
             text.lines().position(|l| {
-                l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.trim_start().starts_with('='))
             })
         };
         let line = key_line("output_dir").or_else(|| key_line("content_dir"));
@@ -370,11 +374,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
             None => d,
         });
     }
-    let catalogues = raw
-        .catalogues
-        .iter()
-        .map(|c| root.join(c.get_ref()))
-        .collect();
+    let catalogues = raw.catalogues.iter().map(|c| root.join(c.get_ref())).collect();
     if !diags.is_empty() {
         return Err(diags);
     }

@@ -78,7 +78,10 @@ impl DocType {
     }
     /// Types whose owner and review date are mandatory.
     pub fn is_governing(self) -> bool {
-        matches!(self, DocType::Policy | DocType::Procedure | DocType::Plan | DocType::Process)
+        matches!(
+            self,
+            DocType::Policy | DocType::Procedure | DocType::Plan | DocType::Process
+        )
     }
 }
 
@@ -307,7 +310,10 @@ pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) 
                 let msg = if e.loop_ancestor().is_some() {
                     "symbolic link loop; the link is skipped".to_string()
                 } else {
-                    format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string()))
+                    format!(
+                        "cannot read: {}",
+                        e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())
+                    )
                 };
                 let mut d = Diagnostic::warning(Code::Io, msg)
                     .help("remove the link or point it at a folder that does not contain it");
@@ -354,10 +360,8 @@ pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) 
 /// Walks the content directory and loads every document, in parallel.
 pub fn load(config: &Config, cats: &Catalogues) -> Content {
     let (files, assets, mut diags) = discover(config);
-    let results: Vec<(Option<Document>, Vec<Diagnostic>)> = files
-        .par_iter()
-        .map(|path| load_document(config, cats, path))
-        .collect();
+    let results: Vec<(Option<Document>, Vec<Diagnostic>)> =
+        files.par_iter().map(|path| load_document(config, cats, path)).collect();
     let mut docs = Vec::with_capacity(results.len());
     for (doc, d) in results {
         diags.extend(d);
@@ -385,7 +389,11 @@ pub fn read_text(path: &Path, file: &Path) -> Result<String, Diagnostic> {
     match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             return Err(io_err(
-                format!("file is {} MiB; the limit is {} MiB", m.len() >> 20, MAX_FILE_BYTES >> 20),
+                format!(
+                    "file is {} MiB; the limit is {} MiB",
+                    m.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
                 "split the document, or move large data into an asset file",
             ))
         }
@@ -446,31 +454,47 @@ pub fn parse_document(
     };
     let end_pos = Pos { line: 1, column: 1 };
 
-    let mut f = Fields { file: &file, diags: &mut diags };
+    let mut f = Fields {
+        file: &file,
+        diags: &mut diags,
+    };
     let get = |name: &str| entries.iter().find(|(k, _, _)| k == name).map(|(_, _, n)| n);
 
-    let id = match get("id") {
-        None => {
-            f.missing("id", end_pos, "add `id: PRO-001` (letters, a dash, then letters/digits)");
-            return (None, diags);
-        }
-        Some(n) => match n.as_text() {
-            Some(s) if valid_id(&s) => Located { value: s, pos: n.pos },
-            Some(s) => {
-                f.invalid(n.pos, format!("`id` `{s}` is not a valid document id"),
-                    "ids are uppercase letters, a dash, then uppercase letters, digits, dots or dashes, e.g. POL-001");
-                return (None, diags);
-            }
+    let id =
+        match get("id") {
             None => {
-                f.invalid(n.pos, format!("`id` must be text, found {}", n.kind()), "write e.g. `id: POL-001`");
+                f.missing(
+                    "id",
+                    end_pos,
+                    "add `id: PRO-001` (letters, a dash, then letters/digits)",
+                );
                 return (None, diags);
             }
-        },
-    };
+            Some(n) => match n.as_text() {
+                Some(s) if valid_id(&s) => Located { value: s, pos: n.pos },
+                Some(s) => {
+                    f.invalid(n.pos, format!("`id` `{s}` is not a valid document id"),
+                    "ids are uppercase letters, a dash, then uppercase letters, digits, dots or dashes, e.g. POL-001");
+                    return (None, diags);
+                }
+                None => {
+                    f.invalid(
+                        n.pos,
+                        format!("`id` must be text, found {}", n.kind()),
+                        "write e.g. `id: POL-001`",
+                    );
+                    return (None, diags);
+                }
+            },
+        };
     let title = match get("title").map(|n| (n.as_text(), n)) {
         Some((Some(t), _)) if !t.trim().is_empty() => t.trim().to_string(),
         Some((_, n)) => {
-            f.invalid(n.pos, "`title` must be non-empty text".into(), "write e.g. `title: Incident management procedure`");
+            f.invalid(
+                n.pos,
+                "`title` must be non-empty text".into(),
+                "write e.g. `title: Incident management procedure`",
+            );
             id.value.clone()
         }
         None => {
@@ -480,10 +504,16 @@ pub fn parse_document(
     };
     let doc_type = match get("type") {
         None => {
-            f.missing("type", id.pos, &format!("add `type:` with one of {}", DocType::NAMES.join(", ")));
+            f.missing(
+                "type",
+                id.pos,
+                &format!("add `type:` with one of {}", DocType::NAMES.join(", ")),
+            );
             DocType::Other
         }
-        Some(n) => f.one_of(n, "type", &DocType::NAMES, DocType::parse).unwrap_or(DocType::Other),
+        Some(n) => f
+            .one_of(n, "type", &DocType::NAMES, DocType::parse)
+            .unwrap_or(DocType::Other),
     };
     let status = get("status")
         .and_then(|n| f.one_of(n, "status", &Status::NAMES, Status::parse))
@@ -496,7 +526,10 @@ pub fn parse_document(
         f.missing(
             "owner",
             id.pos,
-            &format!("a {} needs an accountable owner, e.g. `owner: Service Desk Manager`", doc_type.as_str()),
+            &format!(
+                "a {} needs an accountable owner, e.g. `owner: Service Desk Manager`",
+                doc_type.as_str()
+            ),
         );
     }
     let version = get("version").and_then(|n| f.text(n, "version"));
@@ -508,18 +541,30 @@ pub fn parse_document(
         Some(t) => match Interval::parse(&t) {
             Ok(i) => Some(i),
             Err(e) => {
-                f.invalid(n.pos, format!("`review_interval`: {e}"), "write e.g. `12 months`, `1 year`, `6 weeks` or `90 days`");
+                f.invalid(
+                    n.pos,
+                    format!("`review_interval`: {e}"),
+                    "write e.g. `12 months`, `1 year`, `6 weeks` or `90 days`",
+                );
                 None
             }
         },
         None => {
-            f.invalid(n.pos, format!("`review_interval` must be a duration, found {}", n.kind()), "write e.g. `12 months`");
+            f.invalid(
+                n.pos,
+                format!("`review_interval` must be a duration, found {}", n.kind()),
+                "write e.g. `12 months`",
+            );
             None
         }
     });
     if let (Some(l), Some(n), Some(node)) = (last_reviewed, next_review, get("next_review")) {
         if n < l {
-            f.invalid(node.pos, format!("`next_review` {n} is before `last_reviewed` {l}"), "the next review must come after the last one");
+            f.invalid(
+                node.pos,
+                format!("`next_review` {n} is before `last_reviewed` {l}"),
+                "the next review must come after the last one",
+            );
         }
     }
 
@@ -529,12 +574,21 @@ pub fn parse_document(
         .into_iter()
         .map(|t| {
             let clause = resolve_clause(cats, &t.value, t.pos, &file, f.diags);
-            ClauseTag { tag: t.value, pos: t.pos, clause }
+            ClauseTag {
+                tag: t.value,
+                pos: t.pos,
+                clause,
+            }
         })
         .collect();
-    if clauses.is_empty() && config.require_clauses.iter().any(|t| t == doc_type.as_str()) && status != Status::Retired {
+    if clauses.is_empty() && config.require_clauses.iter().any(|t| t == doc_type.as_str()) && status != Status::Retired
+    {
         let d = Diagnostic::new(
-            if status == Status::Approved { crate::diagnostics::Severity::Error } else { crate::diagnostics::Severity::Warning },
+            if status == Status::Approved {
+                crate::diagnostics::Severity::Error
+            } else {
+                crate::diagnostics::Severity::Warning
+            },
             Code::MissingField,
             format!("a {} must cite at least one clause (`clauses`)", doc_type.as_str()),
         )
@@ -562,10 +616,19 @@ pub fn parse_document(
     let supersedes = get("supersedes").and_then(|n| f.text(n, "supersedes").map(|v| Located { value: v, pos: n.pos }));
     for r in related.iter().chain(supersedes.iter()) {
         if !valid_id(&r.value) {
-            f.invalid(r.pos, format!("`{}` is not a document id", r.value), "refer to documents by id, e.g. POL-001");
+            f.invalid(
+                r.pos,
+                format!("`{}` is not a document id", r.value),
+                "refer to documents by id, e.g. POL-001",
+            );
         }
     }
-    let tags = get("tags").map(|n| f.list(n, "tags")).unwrap_or_default().into_iter().map(|t| t.value).collect();
+    let tags = get("tags")
+        .map(|n| f.list(n, "tags"))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.value)
+        .collect();
 
     let extra = entries
         .iter()
@@ -635,10 +698,18 @@ pub fn valid_id(s: &str) -> bool {
     p.next().is_some_and(|c| c.is_ascii_uppercase())
         && p.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && !rest.is_empty()
-        && rest.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == '-')
 }
 
-fn resolve_clause(cats: &Catalogues, tag: &str, pos: Pos, file: &Path, diags: &mut Vec<Diagnostic>) -> Option<ClauseRef> {
+fn resolve_clause(
+    cats: &Catalogues,
+    tag: &str,
+    pos: Pos,
+    file: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ClauseRef> {
     let at = |d: Diagnostic| d.at(file.to_path_buf(), pos.line, pos.column);
     match cats.resolve(tag) {
         TagResolution::Found(r) => Some(r),
@@ -646,7 +717,10 @@ fn resolve_clause(cats: &Catalogues, tag: &str, pos: Pos, file: &Path, diags: &m
             let parent = cats.clause(r);
             diags.push(at(Diagnostic::warning(
                 Code::ClauseTooDeep,
-                format!("clause `{tag}` is deeper than the catalogue; it counts for {} {}", parent.number, parent.title),
+                format!(
+                    "clause `{tag}` is deeper than the catalogue; it counts for {} {}",
+                    parent.number, parent.title
+                ),
             )
             .help(format!("cite `{}` instead", parent.number))));
             Some(r)
@@ -665,7 +739,10 @@ fn resolve_clause(cats: &Catalogues, tag: &str, pos: Pos, file: &Path, diags: &m
             let loaded: Vec<&str> = cats.list.iter().map(|c| c.id.as_str()).collect();
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("standards in force: {}; add it to `standards` in smsdoc.toml", loaded.join(", ")),
+                None => format!(
+                    "standards in force: {}; add it to `standards` in smsdoc.toml",
+                    loaded.join(", ")
+                ),
             };
             diags.push(at(Diagnostic::error(
                 Code::UnknownClause,
@@ -704,7 +781,11 @@ impl Fields<'_> {
             Some(_) => None,
             None if n.value == Value::Null => None,
             None => {
-                self.invalid(n.pos, format!("`{field}` must be text, found {}", n.kind()), "write a single value on the same line");
+                self.invalid(
+                    n.pos,
+                    format!("`{field}` must be text, found {}", n.kind()),
+                    "write a single value on the same line",
+                );
                 None
             }
         }
@@ -728,7 +809,11 @@ impl Fields<'_> {
         match parse_date(&t) {
             Ok(d) => Some(d),
             Err(e) => {
-                self.invalid(n.pos, format!("`{field}`: {e}"), "write dates as YYYY-MM-DD, e.g. 2026-03-31");
+                self.invalid(
+                    n.pos,
+                    format!("`{field}`: {e}"),
+                    "write dates as YYYY-MM-DD, e.g. 2026-03-31",
+                );
                 None
             }
         }
@@ -739,18 +824,32 @@ impl Fields<'_> {
             Value::List(items) => items
                 .iter()
                 .filter_map(|i| match i.as_text() {
-                    Some(t) => Some(Located { value: t.trim().to_string(), pos: i.pos }),
+                    Some(t) => Some(Located {
+                        value: t.trim().to_string(),
+                        pos: i.pos,
+                    }),
                     None => {
-                        self.invalid(i.pos, format!("items of `{field}` must be text, found {}", i.kind()), "write e.g. [\"8.6.1\", \"8.6.2\"]");
+                        self.invalid(
+                            i.pos,
+                            format!("items of `{field}` must be text, found {}", i.kind()),
+                            "write e.g. [\"8.6.1\", \"8.6.2\"]",
+                        );
                         None
                     }
                 })
                 .collect(),
             Value::Null => Vec::new(),
             _ => match n.as_text() {
-                Some(t) => vec![Located { value: t.trim().to_string(), pos: n.pos }],
+                Some(t) => vec![Located {
+                    value: t.trim().to_string(),
+                    pos: n.pos,
+                }],
                 None => {
-                    self.invalid(n.pos, format!("`{field}` must be a list, found {}", n.kind()), "write e.g. [\"a\", \"b\"]");
+                    self.invalid(
+                        n.pos,
+                        format!("`{field}` must be a list, found {}", n.kind()),
+                        "write e.g. [\"a\", \"b\"]",
+                    );
                     Vec::new()
                 }
             },
@@ -774,7 +873,10 @@ mod tests {
 
     #[test]
     fn urls_and_ignored_names() {
-        assert_eq!(doc_url(Path::new("procedures/Incident Management.md")), "procedures/incident-management/");
+        assert_eq!(
+            doc_url(Path::new("procedures/Incident Management.md")),
+            "procedures/incident-management/"
+        );
         assert_eq!(doc_url(Path::new("a.md")), "a/");
         for n in [".x.md.swp", "x.md~", "#x.md#", "4913", ".hidden.md", "x.md.tmp"] {
             assert!(is_ignored_name(n), "{n}");

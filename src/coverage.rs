@@ -96,18 +96,30 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
         let mut rows: Vec<Row> = cat
             .clauses
             .iter()
-            .map(|_| Row { status: CovStatus::Gap, approved: Vec::new(), drafts: Vec::new() })
+            .map(|_| Row {
+                status: CovStatus::Gap,
+                approved: Vec::new(),
+                drafts: Vec::new(),
+            })
             .collect();
         let mut required: Vec<RequiredRow> = cat
             .required
             .iter()
-            .map(|_| RequiredRow { status: CovStatus::Gap, approved: Vec::new(), drafts: Vec::new() })
+            .map(|_| RequiredRow {
+                status: CovStatus::Gap,
+                approved: Vec::new(),
+                drafts: Vec::new(),
+            })
             .collect();
         for (di, doc) in docs.iter().enumerate() {
             if !included[di] || doc.status == Status::Retired {
                 continue;
             }
-            let mut cited: Vec<usize> = doc.clause_refs().filter(|r| r.catalogue == ci).map(|r| r.clause).collect();
+            let mut cited: Vec<usize> = doc
+                .clause_refs()
+                .filter(|r| r.catalogue == ci)
+                .map(|r| r.clause)
+                .collect();
             cited.sort_unstable();
             cited.dedup();
             for c in cited {
@@ -136,7 +148,12 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
             rows[i].status = if clause.children.is_empty() {
                 own_status(&rows[i].approved, &rows[i].drafts)
             } else {
-                clause.children.iter().map(|&c| rows[c].status).max().unwrap_or(CovStatus::Gap)
+                clause
+                    .children
+                    .iter()
+                    .map(|&c| rows[c].status)
+                    .max()
+                    .unwrap_or(CovStatus::Gap)
             };
         }
         for r in &mut required {
@@ -205,12 +222,15 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
                     clause.title,
                     ids(&row.drafts)
                 ),
-                CovStatus::Gap => format!("{} {} {} is not cited by any document", cat.title, clause.number, clause.title),
+                CovStatus::Gap => format!(
+                    "{} {} {} is not cited by any document",
+                    cat.title, clause.number, clause.title
+                ),
             };
-            out.push(
-                Diagnostic::warning(Code::UncoveredClause, msg)
-                    .help(format!("approve a document that cites `{}` in its `clauses`", qualified(cats, sc.catalogue, &clause.number))),
-            );
+            out.push(Diagnostic::warning(Code::UncoveredClause, msg).help(format!(
+                "approve a document that cites `{}` in its `clauses`",
+                qualified(cats, sc.catalogue, &clause.number)
+            )));
         }
         for (k, row) in sc.required.iter().enumerate() {
             let req = &cat.required[k];
@@ -224,10 +244,11 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
                 ),
                 CovStatus::Gap => format!("required document `{}` ({}) is missing", req.key, req.label),
             };
-            out.push(
-                Diagnostic::warning(Code::MissingRequiredDocument, msg)
-                    .help(format!("approve a document with `provides: [{}]` (clauses {})", req.key, req.clauses.join(", "))),
-            );
+            out.push(Diagnostic::warning(Code::MissingRequiredDocument, msg).help(format!(
+                "approve a document with `provides: [{}]` (clauses {})",
+                req.key,
+                req.clauses.join(", ")
+            )));
         }
     }
     out

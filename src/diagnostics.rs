@@ -216,11 +216,7 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let col = text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
+        let col = text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
         (line, col)
     }
 }

@@ -22,7 +22,10 @@ pub const SITE_EXPORTS: [fn(&Site) -> Vec<SiteFile>; 7] = [
 ];
 
 fn bytes(path: &str, data: Vec<u8>) -> SiteFile {
-    SiteFile { path: path.into(), data: FileData::Bytes(data) }
+    SiteFile {
+        path: path.into(),
+        data: FileData::Bytes(data),
+    }
 }
 
 /// The search index as JSON (fetched by the search page), and the same as
@@ -155,7 +158,10 @@ fn csv_string(rows: Vec<Vec<String>>) -> String {
 }
 
 pub fn coverage_csv(site: &Site) -> String {
-    let mut rows = vec![vec!["standard", "number", "title", "status", "documents"].into_iter().map(String::from).collect()];
+    let mut rows = vec![vec!["standard", "number", "title", "status", "documents"]
+        .into_iter()
+        .map(String::from)
+        .collect()];
     for sc in &site.coverage.standards {
         let cat = &site.cats.list[sc.catalogue];
         for (c, clause) in cat.clauses.iter().enumerate() {
@@ -291,7 +297,14 @@ pub fn register_json(site: &Site) -> Value {
     let docs: Vec<Value> = site
         .register_order()
         .into_iter()
-        .map(|i| Value::Object(register_record(site, i).into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+        .map(|i| {
+            Value::Object(
+                register_record(site, i)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            )
+        })
         .collect();
     json!({ "title": site.config.title, "generated": site.options.today.to_string(), "documents": docs })
 }
@@ -407,9 +420,24 @@ pub fn reviews_ics(site: &Site) -> String {
 fn uid_host(title: &str) -> String {
     let slug: String = title
         .chars()
-        .filter_map(|c| if c.is_ascii_alphanumeric() { Some(c.to_ascii_lowercase()) } else if c == ' ' { Some('-') } else { None })
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                Some(c.to_ascii_lowercase())
+            } else if c == ' ' {
+                Some('-')
+            } else {
+                None
+            }
+        })
         .collect();
-    format!("{}.smsdoc", if slug.is_empty() { "handbook" } else { slug.trim_matches('-') })
+    format!(
+        "{}.smsdoc",
+        if slug.is_empty() {
+            "handbook"
+        } else {
+            slug.trim_matches('-')
+        }
+    )
 }
 
 /// TEXT value escaping (RFC 5545 3.3.11).
@@ -463,21 +491,49 @@ pub fn reviews_json(site: &Site) -> Value {
 
 pub fn reviews_csv(site: &Site) -> String {
     let v = reviews_json(site);
-    let mut rows = vec!["id,title,type,status,owner,next_review,review_status,days,url".split(',').map(String::from).collect::<Vec<_>>()];
+    let mut rows = vec!["id,title,type,status,owner,next_review,review_status,days,url"
+        .split(',')
+        .map(String::from)
+        .collect::<Vec<_>>()];
     for d in v["documents"].as_array().into_iter().flatten() {
-        rows.push(["id", "title", "type", "status", "owner", "next_review", "review_status", "days", "url"].iter().map(|k| cell(&d[*k])).collect());
+        rows.push(
+            [
+                "id",
+                "title",
+                "type",
+                "status",
+                "owner",
+                "next_review",
+                "review_status",
+                "days",
+                "url",
+            ]
+            .iter()
+            .map(|k| cell(&d[*k]))
+            .collect(),
+        );
     }
     csv_string(rows)
 }
 
 pub fn sitemap(site: &Site) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     let mut push = |path: &str| {
         out.push_str("  <url><loc>");
         out.push_str(&xml_escape(&abs_url(site, path)));
         out.push_str("</loc></url>\n");
     };
-    for p in ["", "register/", "coverage/", "reviews/", "clauses/", "search/", "print/"] {
+    for p in [
+        "",
+        "register/",
+        "coverage/",
+        "reviews/",
+        "clauses/",
+        "search/",
+        "print/",
+    ] {
         push(p);
     }
     for i in site.register_order() {
@@ -488,7 +544,10 @@ pub fn sitemap(site: &Site) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Characters of body text kept verbatim per document in the search index,
@@ -498,8 +557,8 @@ const SEARCH_EXCERPT_CHARS: usize = 280;
 /// Words too common to be worth indexing; the client drops them from
 /// queries too (the list travels in the index as `stop`).
 const SEARCH_STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or",
-    "that", "the", "this", "to", "was", "were", "will", "with",
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on",
+    "or", "that", "the", "this", "to", "was", "were", "will", "with",
 ];
 
 /// Longest token indexed (longer ones are hashes, URLs, base64…).
@@ -609,7 +668,11 @@ pub fn search_index(site: &Site) -> Value {
             if head.len() < text.trim_end().len() {
                 excerpt.push('…');
             }
-            let (title, head, lower) = (site.docs[i].title.to_lowercase(), excerpt.to_lowercase(), text.to_lowercase());
+            let (title, head, lower) = (
+                site.docs[i].title.to_lowercase(),
+                excerpt.to_lowercase(),
+                text.to_lowercase(),
+            );
             let mut seen: HashSet<&str, FnvBuild> = HashSet::default();
             search_tokens(&title, |t| {
                 seen.insert(t);
@@ -650,7 +713,10 @@ pub fn search_index(site: &Site) -> Value {
                     clauses.push(n);
                 }
             }
-            let words: Vec<&str> = words.iter().filter_map(|w| ids.get(&lower[w.clone()]).map(String::as_str)).collect();
+            let words: Vec<&str> = words
+                .iter()
+                .filter_map(|w| ids.get(&lower[w.clone()]).map(String::as_str))
+                .collect();
             json!([
                 d.id,
                 d.title,
@@ -693,12 +759,36 @@ mod tests {
         let mut out = Vec::new();
         let text = "See PRO-004, clause 8.6.1 and rate(http_errors_total[5m]) of the É-Mail.".to_lowercase();
         search_tokens(&text, |t| out.push(t));
-        for want in ["see", "pro-004", "pro", "004", "clause", "8.6.1", "http_errors_total", "http", "errors", "total", "5m", "é-mail", "mail"] {
+        for want in [
+            "see",
+            "pro-004",
+            "pro",
+            "004",
+            "clause",
+            "8.6.1",
+            "http_errors_total",
+            "http",
+            "errors",
+            "total",
+            "5m",
+            "é-mail",
+            "mail",
+        ] {
             assert!(out.contains(&want), "{want} missing from {out:?}");
         }
-        assert!(!out.iter().any(|t| *t == "the" || *t == "and" || *t == "8" || *t == "of"), "{out:?}");
-        assert!(SEARCH_STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "stop words must stay sorted (binary search)");
-        assert!(SEARCH_STOP_WORDS.iter().all(|w| w.len() <= 5), "search_tokens assumes stop words of at most 5 bytes");
+        assert!(
+            !out.iter()
+                .any(|t| *t == "the" || *t == "and" || *t == "8" || *t == "of"),
+            "{out:?}"
+        );
+        assert!(
+            SEARCH_STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "stop words must stay sorted (binary search)"
+        );
+        assert!(
+            SEARCH_STOP_WORDS.iter().all(|w| w.len() <= 5),
+            "search_tokens assumes stop words of at most 5 bytes"
+        );
     }
 
     #[test]

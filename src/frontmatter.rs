@@ -199,11 +199,17 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::List(p, items)) => Node { value: Value::List(items), pos: p },
+                Some(Frame::List(p, items)) => Node {
+                    value: Value::List(items),
+                    pos: p,
+                },
                 _ => unreachable!("yaml-rust2 balances sequence events"),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(p, entries, _)) => Node { value: Value::Map(entries), pos: p },
+                Some(Frame::Map(p, entries, _)) => Node {
+                    value: Value::Map(entries),
+                    pos: p,
+                },
                 _ => unreachable!("yaml-rust2 balances mapping events"),
             },
             Event::Scalar(s, style, _, _) => Node {
@@ -248,9 +254,16 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
     match root {
         None => Ok(Node {
             value: Value::Map(Vec::new()),
-            pos: Pos { line: first_line, column: 1 },
+            pos: Pos {
+                line: first_line,
+                column: 1,
+            },
         }),
-        Some(n @ Node { value: Value::Map(_), .. }) => Ok(n),
+        Some(
+            n @ Node {
+                value: Value::Map(_), ..
+            },
+        ) => Ok(n),
         Some(n) => Err(FmError {
             pos: n.pos,
             message: format!("front matter must be a mapping of fields, found {}", n.kind()),
@@ -262,10 +275,13 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
 /// 1-based line and 0-based char column of the first tab on or after
 /// 1-based `from_line` (in leading whitespace, where YAML forbids it).
 fn first_tab(text: &str, from_line: usize) -> Option<(usize, usize)> {
-    text.lines().enumerate().skip(from_line.saturating_sub(1)).find_map(|(i, l)| {
-        let indent = &l[..l.len() - l.trim_start().len()];
-        indent.chars().position(|c| c == '\t').map(|c| (i + 1, c))
-    })
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find_map(|(i, l)| {
+            let indent = &l[..l.len() - l.trim_start().len()];
+            indent.chars().position(|c| c == '\t').map(|c| (i + 1, c))
+        })
 }
 
 fn yaml_help(info: &str) -> String {
@@ -293,7 +309,10 @@ fn scalar(s: String, style: TScalarStyle) -> Value {
     if let Ok(i) = s.parse::<i64>() {
         return Value::Int(i);
     }
-    if s.contains('.') && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')) {
+    if s.contains('.')
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+    {
         if let Ok(f) = s.parse::<f64>() {
             // Keep the author's spelling ("2.10") for things like versions.
             if f.to_string() == s {
@@ -308,10 +327,19 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Node, FmError> {
     let index = LineIndex::new(text);
     let at = |offset: usize| {
         let (l, c) = index.line_col(text, offset);
-        Pos { line: first_line + l - 1, column: c }
+        Pos {
+            line: first_line + l - 1,
+            column: c,
+        }
     };
     let table: toml::Table = toml::from_str(text).map_err(|e| FmError {
-        pos: e.span().map_or(Pos { line: first_line, column: 1 }, |s| at(s.start)),
+        pos: e.span().map_or(
+            Pos {
+                line: first_line,
+                column: 1,
+            },
+            |s| at(s.start),
+        ),
         message: format!("front matter is not valid TOML: {}", e.message().trim()),
         help: "fields are `key = value`; strings need quotes, e.g. id = \"PRO-001\"".into(),
     })?;
@@ -322,7 +350,9 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Node, FmError> {
         for line in text.split_inclusive('\n') {
             let t = line.trim_start();
             if let Some(rest) = t.strip_prefix(key).or_else(|| {
-                t.strip_prefix('"').and_then(|r| r.strip_prefix(key)).and_then(|r| r.strip_prefix('"'))
+                t.strip_prefix('"')
+                    .and_then(|r| r.strip_prefix(key))
+                    .and_then(|r| r.strip_prefix('"'))
             }) {
                 if rest.trim_start().starts_with('=') {
                     return at(offset + (line.len() - t.len()));
@@ -330,7 +360,10 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Node, FmError> {
             }
             offset += line.len();
         }
-        Pos { line: first_line, column: 1 }
+        Pos {
+            line: first_line,
+            column: 1,
+        }
     };
     fn conv(v: toml::Value, pos: Pos, depth: usize) -> Node {
         let value = match v {
@@ -343,11 +376,9 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Node, FmError> {
             toml::Value::Array(a) if depth < MAX_DEPTH => {
                 Value::List(a.into_iter().map(|x| conv(x, pos, depth + 1)).collect())
             }
-            toml::Value::Table(t) if depth < MAX_DEPTH => Value::Map(
-                t.into_iter()
-                    .map(|(k, x)| (k, pos, conv(x, pos, depth + 1)))
-                    .collect(),
-            ),
+            toml::Value::Table(t) if depth < MAX_DEPTH => {
+                Value::Map(t.into_iter().map(|(k, x)| (k, pos, conv(x, pos, depth + 1))).collect())
+            }
             _ => Value::Null,
         };
         Node { value, pos }
@@ -356,13 +387,19 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Node, FmError> {
         .into_iter()
         .map(|(k, v)| {
             let p = key_pos(&k);
-            let value_pos = Pos { line: p.line, column: p.column };
+            let value_pos = Pos {
+                line: p.line,
+                column: p.column,
+            };
             (k, p, conv(v, value_pos, 0))
         })
         .collect();
     Ok(Node {
         value: Value::Map(entries),
-        pos: Pos { line: first_line, column: 1 },
+        pos: Pos {
+            line: first_line,
+            column: 1,
+        },
     })
 }
 

@@ -22,7 +22,13 @@ fn doc_type(req: &RequiredDoc) -> DocType {
         DocType::Plan
     } else if has("procedure") || has("process") {
         DocType::Procedure
-    } else if has("catalogue") || has("scope") || has("objectives") || has("requirements") || has("roles") || has("criteria") {
+    } else if has("catalogue")
+        || has("scope")
+        || has("objectives")
+        || has("requirements")
+        || has("roles")
+        || has("criteria")
+    {
         DocType::Other
     } else if has("agreement") || has("contract") || has("sla") {
         DocType::Agreement
@@ -65,9 +71,30 @@ fn folder(t: DocType) -> &'static str {
 
 fn sections(t: DocType) -> &'static [&'static str] {
     match t {
-        DocType::Policy => &["Purpose", "Scope", "Policy statements", "Roles and responsibilities", "Compliance and review"],
-        DocType::Procedure | DocType::Process => &["Purpose", "Scope", "Roles", "Inputs and triggers", "Steps", "Records", "Measures"],
-        DocType::Plan => &["Purpose", "Scope", "Objectives", "Activities and timeline", "Resources", "Monitoring"],
+        DocType::Policy => &[
+            "Purpose",
+            "Scope",
+            "Policy statements",
+            "Roles and responsibilities",
+            "Compliance and review",
+        ],
+        DocType::Procedure | DocType::Process => &[
+            "Purpose",
+            "Scope",
+            "Roles",
+            "Inputs and triggers",
+            "Steps",
+            "Records",
+            "Measures",
+        ],
+        DocType::Plan => &[
+            "Purpose",
+            "Scope",
+            "Objectives",
+            "Activities and timeline",
+            "Resources",
+            "Monitoring",
+        ],
         DocType::Report => &["Summary", "Findings", "Actions"],
         _ => &["Purpose", "Content", "Maintenance"],
     }
@@ -86,7 +113,10 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
         if !dir.is_dir() {
             return Err(format!("{} exists and is not a folder", dir.display()));
         }
-        let non_empty = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?.next().is_some();
+        let non_empty = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .next()
+            .is_some();
         if non_empty && !force {
             return Err(format!(
                 "{} is not empty; choose an empty folder, or pass --force to add the starter files (existing files with the same names are overwritten)",
@@ -139,7 +169,11 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
     // Clauses no required document cites still need an owner in the SMS:
     // one starter document per top-level clause gathers them, with a
     // section per clause to describe how it is met.
-    let cited: std::collections::HashSet<&str> = cat.required.iter().flat_map(|r| r.clauses.iter().map(String::as_str)).collect();
+    let cited: std::collections::HashSet<&str> = cat
+        .required
+        .iter()
+        .flat_map(|r| r.clauses.iter().map(String::as_str))
+        .collect();
     let mut extra = 0;
     for (g, group) in cat.clauses.iter().enumerate().filter(|(_, c)| c.parent.is_none()) {
         let leaves: Vec<&crate::catalogue::Clause> = cat
@@ -160,7 +194,10 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
             title = yaml_str(&format!("How we meet clause {} — {}", group.number, group.title)),
             clauses = numbers.join(", ")
         );
-        let _ = writeln!(text, "<!-- Describe, for each clause below, how the organisation meets it and where the evidence is. -->\n");
+        let _ = writeln!(
+            text,
+            "<!-- Describe, for each clause below, how the organisation meets it and where the evidence is. -->\n"
+        );
         for c in leaves {
             let _ = writeln!(text, "## {} {}\n\n_To be completed._\n", c.number, c.title);
         }
@@ -178,7 +215,10 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
         std = cat.title
     );
     write("docs/about-this-handbook.md", &start)?;
-    Ok(InitReport { root: dir.to_path_buf(), documents: cat.required.len() + extra + 1 })
+    Ok(InitReport {
+        root: dir.to_path_buf(),
+        documents: cat.required.len() + extra + 1,
+    })
 }
 
 fn document(cat: &Catalogue, req: &RequiredDoc, t: DocType, id: &str) -> String {

@@ -12,7 +12,9 @@ use syntect::util::LinesWithEndings;
 
 /// Prefix of syntect's CSS classes, so they never collide with the theme's.
 pub const HIGHLIGHT_PREFIX: &str = "hl-";
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: HIGHLIGHT_PREFIX };
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed {
+    prefix: HIGHLIGHT_PREFIX,
+};
 
 pub fn syntax_set() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
@@ -190,7 +192,12 @@ impl<'a> Iterator for Stream<'a, '_> {
             let (event, range) = self.parser.next()?;
             let first = std::mem::replace(&mut self.first, false);
             match event {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => self.heading(level, id, classes, attrs, first),
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => self.heading(level, id, classes, attrs, first),
                 Event::Start(Tag::CodeBlock(kind)) => self.code_block(kind),
                 other => self.inline(other, range),
             }
@@ -225,14 +232,25 @@ impl<'a> Stream<'a, '_> {
             id = format!("{base}-{n}");
         }
         self.used.insert(id.clone(), 0);
-        if matches!(level, HeadingLevel::H2 | HeadingLevel::H3 | HeadingLevel::H4) && self.out.toc.len() < MAX_TOC_ENTRIES {
-            self.out.toc.push(TocEntry { level: level as u8, id: id.clone(), text: text.trim().to_string() });
+        if matches!(level, HeadingLevel::H2 | HeadingLevel::H3 | HeadingLevel::H4)
+            && self.out.toc.len() < MAX_TOC_ENTRIES
+        {
+            self.out.toc.push(TocEntry {
+                level: level as u8,
+                id: id.clone(),
+                text: text.trim().to_string(),
+            });
         }
         self.out.anchors.push(id.clone());
         if first && level == HeadingLevel::H1 && text.trim().eq_ignore_ascii_case(self.title.trim()) {
             return;
         }
-        self.emit(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs }));
+        self.emit(Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(id)),
+            classes,
+            attrs,
+        }));
         for (e, r) in inner {
             self.inline(e, r);
         }
@@ -242,7 +260,11 @@ impl<'a> Stream<'a, '_> {
 
     fn code_block(&mut self, kind: CodeBlockKind<'a>) {
         let lang = match &kind {
-            CodeBlockKind::Fenced(info) => info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("").to_string(),
+            CodeBlockKind::Fenced(info) => info
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                .next()
+                .unwrap_or("")
+                .to_string(),
             CodeBlockKind::Indented => String::new(),
         };
         let mut code = String::new();
@@ -256,7 +278,8 @@ impl<'a> Stream<'a, '_> {
         push_text(&mut self.out.text, &code);
         push_text(&mut self.out.text, "\n");
         if self.html {
-            self.pending.push_back(Event::Html(CowStr::from(highlight(&lang, &code))));
+            self.pending
+                .push_back(Event::Html(CowStr::from(highlight(&lang, &code))));
         }
     }
 
@@ -268,7 +291,12 @@ impl<'a> Stream<'a, '_> {
 
     fn inline(&mut self, event: Event<'a>, range: std::ops::Range<usize>) {
         match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let wiki = matches!(link_type, LinkType::WikiLink { .. });
                 let bare_wiki = matches!(link_type, LinkType::WikiLink { has_pothole: false });
                 // The record keeps what checking needs (target, anchor,
@@ -276,7 +304,10 @@ impl<'a> Stream<'a, '_> {
                 let mut resolved = self.resolver.resolve(&dest_url, wiki, false);
                 let href = std::mem::take(&mut resolved.href);
                 let replacement = if bare_wiki { resolved.text.take() } else { None };
-                self.out.links.push(LinkRecord { offset: range.start, resolved });
+                self.out.links.push(LinkRecord {
+                    offset: range.start,
+                    resolved,
+                });
                 self.emit(Event::Start(Tag::Link {
                     link_type: if wiki { LinkType::Inline } else { link_type },
                     dest_url: CowStr::from(href),
@@ -289,11 +320,24 @@ impl<'a> Stream<'a, '_> {
                     self.replacing_link_text = true;
                 }
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let mut resolved = self.resolver.resolve(&dest_url, false, true);
                 let href = std::mem::take(&mut resolved.href);
-                self.out.links.push(LinkRecord { offset: range.start, resolved });
-                self.emit(Event::Start(Tag::Image { link_type, dest_url: CowStr::from(href), title, id }));
+                self.out.links.push(LinkRecord {
+                    offset: range.start,
+                    resolved,
+                });
+                self.emit(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(href),
+                    title,
+                    id,
+                }));
             }
             Event::End(TagEnd::Link) if self.replacing_link_text => {
                 self.replacing_link_text = false;
@@ -340,7 +384,11 @@ pub fn highlight(lang: &str, code: &str) -> String {
         c.push('"');
         c
     };
-    let syntax = if lang.is_empty() { None } else { ss.find_syntax_by_token(lang) };
+    let syntax = if lang.is_empty() {
+        None
+    } else {
+        ss.find_syntax_by_token(lang)
+    };
     match syntax {
         Some(syntax) => {
             let mut gen = ClassedHTMLGenerator::new_with_class_style(syntax, ss, CLASS_STYLE);
@@ -390,7 +438,12 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_toc() {
-        let r = render("## Scope\n\n## Scope\n\n### Émission & Co {#custom}\n\n## Step 1: Log it\n", "T", &Echo, true);
+        let r = render(
+            "## Scope\n\n## Scope\n\n### Émission & Co {#custom}\n\n## Step 1: Log it\n",
+            "T",
+            &Echo,
+            true,
+        );
         assert_eq!(r.anchors, vec!["scope", "scope-1", "custom", "step-1-log-it"]);
         assert!(r.html.contains("<h2 id=\"scope-1\">Scope</h2>"), "{}", r.html);
         assert_eq!(r.toc.len(), 4);
@@ -399,15 +452,29 @@ mod tests {
 
     #[test]
     fn code_is_highlighted_with_classes_and_unknown_languages_are_plain() {
-        let r = render("```rust\nfn main() {}\n```\n\n```nosuchlang\n<b>\n```\n", "T", &Echo, true);
+        let r = render(
+            "```rust\nfn main() {}\n```\n\n```nosuchlang\n<b>\n```\n",
+            "T",
+            &Echo,
+            true,
+        );
         assert!(r.html.contains("class=\"hl-"), "{}", r.html);
         assert!(!r.html.contains("style="), "no inline styles");
-        assert!(r.html.contains("<code class=\"language-nosuchlang\">&lt;b&gt;"), "{}", r.html);
+        assert!(
+            r.html.contains("<code class=\"language-nosuchlang\">&lt;b&gt;"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
     fn wiki_links_are_resolved_but_not_in_code() {
-        let r = render("See [[PRO-1]] and [[PRO-2|the other]].\n\n`[[PRO-3]]`\n\n```\n[[PRO-4]]\n```\n", "T", &Echo, true);
+        let r = render(
+            "See [[PRO-1]] and [[PRO-2|the other]].\n\n`[[PRO-3]]`\n\n```\n[[PRO-4]]\n```\n",
+            "T",
+            &Echo,
+            true,
+        );
         assert!(r.html.contains("<a href=\"/x/PRO-1\">Title of PRO-1</a>"), "{}", r.html);
         assert!(r.html.contains("<a href=\"/x/PRO-2\">the other</a>"), "{}", r.html);
         assert!(r.html.contains("<code>[[PRO-3]]</code>"));

@@ -18,7 +18,10 @@ const STAGING: &str = "smsdoc-staging";
 const OLD: &str = "smsdoc-old";
 
 fn sibling(out: &Path, kind: &str, tag: &str) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     out.with_file_name(format!(".{name}.{kind}-{tag}"))
 }
 
@@ -26,7 +29,9 @@ fn sibling(out: &Path, kind: &str, tag: &str) -> PathBuf {
 /// build was killed between moving it aside and moving the new one in.
 pub fn recover(out: &Path) {
     let Some(parent) = out.parent() else { return };
-    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     let mut olds = Vec::new();
     for e in entries.flatten() {
@@ -101,16 +106,32 @@ impl Staging {
         let dir = sibling(out, STAGING, &tag);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
-        Ok(Staging { out: out.to_path_buf(), dir, tag, made_dirs: Mutex::new(HashSet::new()), committed: false })
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            tag,
+            made_dirs: Mutex::new(HashSet::new()),
+            committed: false,
+        })
     }
 
     fn dest(&self, rel: &str) -> Result<PathBuf, Diagnostic> {
         let dest = self.dir.join(rel);
         if let Some(parent) = dest.parent() {
-            let mut made = self.made_dirs.lock().unwrap_or_else(|p| p.into_inner());
-            if !made.contains(parent) {
+            // The lock is not held across the mkdir: creating the same
+            // folder twice from two threads is harmless, serialising every
+            // page write on one lock is not.
+            let known = self
+                .made_dirs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(parent);
+            if !known {
                 std::fs::create_dir_all(parent).map_err(|e| io_error("cannot create", parent, e))?;
-                made.insert(parent.to_path_buf());
+                self.made_dirs
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(parent.to_path_buf());
             }
         }
         Ok(dest)
@@ -139,7 +160,9 @@ impl Sink for Staging {
         let dest = self.dest(&file.path)?;
         match &file.data {
             FileData::Bytes(b) => std::fs::write(&dest, b).map_err(|e| io_error("cannot write", &dest, e)),
-            FileData::Copy(src) => std::fs::copy(src, &dest).map(|_| ()).map_err(|e| io_error("cannot copy", src, e)),
+            FileData::Copy(src) => std::fs::copy(src, &dest)
+                .map(|_| ())
+                .map_err(|e| io_error("cannot copy", src, e)),
         }
     }
     fn append(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
@@ -192,7 +215,15 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     let ca = CString::new(a.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
     let cb = CString::new(b.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
     // SAFETY: both pointers are valid NUL-terminated strings for the call.
-    let r = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
     if r == 0 {
         Ok(())
     } else {

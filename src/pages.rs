@@ -45,7 +45,10 @@ pub struct MemorySink {
 
 impl MemorySink {
     pub fn into_files(self) -> Vec<SiteFile> {
-        self.files.into_inner().map(|(f, _)| f).unwrap_or_else(|p| p.into_inner().0)
+        self.files
+            .into_inner()
+            .map(|(f, _)| f)
+            .unwrap_or_else(|p| p.into_inner().0)
     }
 }
 
@@ -94,7 +97,12 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     };
     let print = PrintFrame::new(site, templates, &shared, &order);
     let mut print_ok = match &print {
-        Ok(p) => sink.put(SiteFile { path: PRINT_PATH.into(), data: FileData::Bytes(p.head.clone().into_bytes()) }).is_ok(),
+        Ok(p) => sink
+            .put(SiteFile {
+                path: PRINT_PATH.into(),
+                data: FileData::Bytes(p.head.clone().into_bytes()),
+            })
+            .is_ok(),
         Err(_) => false,
     };
     for batch in order.chunks(256) {
@@ -137,7 +145,12 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         .into_par_iter()
         .filter_map(|p| {
             render(templates, p.template, p.context(site, &shared))
-                .and_then(|html| sink.put(SiteFile { path: p.path, data: FileData::Bytes(html.into_bytes()) }))
+                .and_then(|html| {
+                    sink.put(SiteFile {
+                        path: p.path,
+                        data: FileData::Bytes(html.into_bytes()),
+                    })
+                })
                 .err()
         })
         .collect();
@@ -147,7 +160,10 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     if !errors.is_empty() {
         return Err(errors);
     }
-    for f in crate::exports::site_exports(site).into_iter().chain(static_files(site, templates)) {
+    for f in crate::exports::site_exports(site)
+        .into_iter()
+        .chain(static_files(site, templates))
+    {
         sink.put(f).map_err(|d| vec![d])?;
     }
     Ok(())
@@ -156,7 +172,8 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
 /// Renders `name` with a context built as a JSON value; the value is moved
 /// into the context, not copied (pages carry their whole HTML body).
 fn render(templates: &Templates, name: &str, ctx: Value) -> Result<String, Diagnostic> {
-    let ctx = Context::from_value(ctx).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))?;
+    let ctx =
+        Context::from_value(ctx).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))?;
     templates.render(name, &ctx)
 }
 
@@ -178,7 +195,13 @@ pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) 
 }
 
 /// Renders document `i`'s page around its already rendered body.
-fn render_doc_with(site: &Site, templates: &Templates, shared: &Value, i: usize, html: String) -> Result<SiteFile, Diagnostic> {
+fn render_doc_with(
+    site: &Site,
+    templates: &Templates,
+    shared: &Value,
+    i: usize,
+    html: String,
+) -> Result<SiteFile, Diagnostic> {
     let ctx = json!({
         "site": site_for(site, shared, &site.docs[i].url),
         "page": doc_json(site, i, html),
@@ -223,13 +246,23 @@ impl<'a> PrintFrame<'a> {
         Ok(PrintFrame {
             head: head.to_string(),
             tail: tail.to_string(),
-            by_path: order.iter().map(|&i| (site.config.page_link(&site.docs[i].url), site.docs[i].id.as_str())).collect(),
+            by_path: order
+                .iter()
+                .map(|&i| (site.config.page_link(&site.docs[i].url), site.docs[i].id.as_str()))
+                .collect(),
             root: site.config.root_from("print/"),
         })
     }
 
     /// Document `i`'s article on the print page, from the HTML of its own page.
-    fn chunk(&self, site: &Site, templates: &Templates, shared: &Value, i: usize, page_html: &str) -> Result<String, Diagnostic> {
+    fn chunk(
+        &self,
+        site: &Site,
+        templates: &Templates,
+        shared: &Value,
+        i: usize,
+        page_html: &str,
+    ) -> Result<String, Diagnostic> {
         let page_root = site.config.root_from(&site.docs[i].url);
         let html = print_html(page_html, &site.docs[i].id, &page_root, self);
         let ctx = json!({ "site": site_for(site, shared, "print/"), "page": doc_json(site, i, html) });
@@ -242,10 +275,15 @@ impl<'a> PrintFrame<'a> {
 fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn Sink) -> Result<(), Diagnostic> {
     let order = site.register_order();
     let frame = PrintFrame::new(site, templates, shared, &order)?;
-    sink.put(SiteFile { path: PRINT_PATH.into(), data: FileData::Bytes(frame.head.clone().into_bytes()) })?;
+    sink.put(SiteFile {
+        path: PRINT_PATH.into(),
+        data: FileData::Bytes(frame.head.clone().into_bytes()),
+    })?;
     for batch in order.chunks(256) {
-        let parts: Vec<Result<String, Diagnostic>> =
-            batch.par_iter().map(|&i| frame.chunk(site, templates, shared, i, &site.doc_html(i))).collect();
+        let parts: Vec<Result<String, Diagnostic>> = batch
+            .par_iter()
+            .map(|&i| frame.chunk(site, templates, shared, i, &site.doc_html(i)))
+            .collect();
         let mut chunk = String::new();
         for p in parts {
             chunk.push_str(&p?);
@@ -257,7 +295,10 @@ fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn S
 
 /// The non-document pages: (output path, template, context).
 pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Value)> {
-    overview_pages(site).into_iter().map(|p| (p.path.clone(), p.template, p.context(site, shared))).collect()
+    overview_pages(site)
+        .into_iter()
+        .map(|p| (p.path.clone(), p.template, p.context(site, shared)))
+        .collect()
 }
 
 /// A page that is not a document page. Its context is built only when it
@@ -281,7 +322,11 @@ enum Overview {
 }
 
 pub fn overview_pages(site: &Site) -> Vec<OverviewPage> {
-    let page = |path: &str, template, kind| OverviewPage { path: path.to_string(), template, kind };
+    let page = |path: &str, template, kind| OverviewPage {
+        path: path.to_string(),
+        template,
+        kind,
+    };
     let mut pages = vec![
         page("index.html", "index.html", Overview::Home),
         page("register/index.html", "register.html", Overview::Register),
@@ -293,8 +338,15 @@ pub fn overview_pages(site: &Site) -> Vec<OverviewPage> {
     ];
     for (ci, cat) in site.cats.list.iter().enumerate() {
         for c in 0..cat.clauses.len() {
-            let r = crate::catalogue::ClauseRef { catalogue: ci, clause: c };
-            pages.push(page(&format!("{}index.html", clause_path(&site.cats, r)), "clause.html", Overview::Clause(r)));
+            let r = crate::catalogue::ClauseRef {
+                catalogue: ci,
+                clause: c,
+            };
+            pages.push(page(
+                &format!("{}index.html", clause_path(&site.cats, r)),
+                "clause.html",
+                Overview::Clause(r),
+            ));
         }
     }
     pages
@@ -328,14 +380,21 @@ impl OverviewPage {
 fn static_files(site: &Site, templates: &Templates) -> Vec<SiteFile> {
     let mut files: Vec<SiteFile> = THEME_STATIC
         .iter()
-        .map(|(name, bytes)| SiteFile { path: format!("static/{name}"), data: FileData::Bytes(bytes.to_vec()) })
+        .map(|(name, bytes)| SiteFile {
+            path: format!("static/{name}"),
+            data: FileData::Bytes(bytes.to_vec()),
+        })
         .collect();
     files.push(SiteFile {
         path: "static/highlight.css".into(),
         data: FileData::Bytes(crate::markdown::highlight_css().into_bytes()),
     });
     let mut copy_dir = |dir: &std::path::Path, prefix: &str| {
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        for entry in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
             let name = entry.file_name().to_string_lossy();
             if !entry.file_type().is_file() || crate::content::is_ignored_name(&name) {
                 continue;
@@ -343,7 +402,10 @@ fn static_files(site: &Site, templates: &Templates) -> Vec<SiteFile> {
             if let Ok(rel) = entry.path().strip_prefix(dir) {
                 let path = format!("{prefix}{}", crate::diagnostics::slash_path(rel));
                 files.retain(|f| f.path != path);
-                files.push(SiteFile { path, data: FileData::Copy(entry.path().to_path_buf()) });
+                files.push(SiteFile {
+                    path,
+                    data: FileData::Copy(entry.path().to_path_buf()),
+                });
             }
         }
     };
@@ -401,7 +463,10 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
     let rv = &site.reviews[i];
     let g = &site.graph;
     let summaries = |list: &[usize]| -> Vec<Value> {
-        list.iter().filter(|&&j| site.included[j]).map(|&j| doc_summary(site, j)).collect()
+        list.iter()
+            .filter(|&&j| site.included[j])
+            .map(|&j| doc_summary(site, j))
+            .collect()
     };
     let clauses: Vec<Value> = d
         .clauses
@@ -422,7 +487,12 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
         .provides
         .iter()
         .map(|p| {
-            let label = site.cats.list.iter().find_map(|c| c.required_key(&p.value)).map(|r| r.label.clone());
+            let label = site
+                .cats
+                .list
+                .iter()
+                .find_map(|c| c.required_key(&p.value))
+                .map(|r| r.label.clone());
             json!({ "key": p.value, "label": label.unwrap_or_else(|| p.value.clone()) })
         })
         .collect();
@@ -514,7 +584,11 @@ fn home_json(site: &Site) -> Value {
             (!docs.is_empty()).then(|| json!({ "type": t.as_str(), "label": t.plural_label(), "documents": docs }))
         })
         .collect();
-    let attention: Vec<Value> = review_list(site, |s| matches!(s, ReviewStatus::Overdue | ReviewStatus::DueSoon), true);
+    let attention: Vec<Value> = review_list(
+        site,
+        |s| matches!(s, ReviewStatus::Overdue | ReviewStatus::DueSoon),
+        true,
+    );
     json!({
         "by_type": by_type,
         "by_status": by_status,
@@ -564,7 +638,8 @@ fn reviews_json(site: &Site) -> Value {
         .collect();
     owners.sort();
     owners.dedup();
-    let section = |key: &str, title: &str, documents: Vec<Value>| json!({ "key": key, "title": title, "documents": documents });
+    let section =
+        |key: &str, title: &str, documents: Vec<Value>| json!({ "key": key, "title": title, "documents": documents });
     json!({
         "counts": site.review_counts(),
         "sections": [
@@ -585,7 +660,10 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
     let sc = &site.coverage.standards[r.catalogue];
     let row = &sc.rows[r.clause];
     let link = |c: usize| {
-        let cr = crate::catalogue::ClauseRef { catalogue: r.catalogue, clause: c };
+        let cr = crate::catalogue::ClauseRef {
+            catalogue: r.catalogue,
+            clause: c,
+        };
         json!({ "number": cat.clauses[c].number, "title": cat.clauses[c].title, "url": site.config.page_link(&clause_path(&site.cats, cr)), "status": sc.rows[c].status.as_str() })
     };
     let mut ancestors = Vec::new();
@@ -602,7 +680,12 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
         .filter(|(_, req)| req.clauses.contains(&clause.number))
         .map(|(k, req)| required_json(site, r.catalogue, k, req))
         .collect();
-    let docs = |list: &[usize]| list.iter().filter(|&&i| site.included[i]).map(|&i| doc_summary(site, i)).collect::<Vec<_>>();
+    let docs = |list: &[usize]| {
+        list.iter()
+            .filter(|&&i| site.included[i])
+            .map(|&i| doc_summary(site, i))
+            .collect::<Vec<_>>()
+    };
     json!({
         "number": clause.number,
         "title": clause.title,
@@ -621,7 +704,12 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
 
 fn required_json(site: &Site, catalogue: usize, k: usize, req: &crate::catalogue::RequiredDoc) -> Value {
     let row = &site.coverage.standards[catalogue].required[k];
-    let docs = |list: &[usize]| list.iter().filter(|&&i| site.included[i]).map(|&i| doc_summary(site, i)).collect::<Vec<_>>();
+    let docs = |list: &[usize]| {
+        list.iter()
+            .filter(|&&i| site.included[i])
+            .map(|&i| doc_summary(site, i))
+            .collect::<Vec<_>>()
+    };
     json!({
         "key": req.key,
         "label": req.label,
@@ -754,7 +842,9 @@ fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> Stri
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
     while let Some(eq) = rest.find("=\"") {
-        let name_start = rest[..eq].rfind(|c: char| !c.is_ascii_alphanumeric() && c != '-').map_or(0, |p| p + 1);
+        let name_start = rest[..eq]
+            .rfind(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .map_or(0, |p| p + 1);
         let name = &rest[name_start..eq];
         out.push_str(&rest[..eq + 2]);
         let after = &rest[eq + 2..];
@@ -769,7 +859,10 @@ fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> Stri
             "href" | "src" if preceded_by_space => {
                 if let Some(anchor) = value.strip_prefix('#') {
                     out.push_str(&format!("#doc-{id}--{anchor}"));
-                } else if let Some(path) = value.strip_prefix(page_root).filter(|_| !page_root.is_empty() && !is_absolute_url(value, page_root)) {
+                } else if let Some(path) = value
+                    .strip_prefix(page_root)
+                    .filter(|_| !page_root.is_empty() && !is_absolute_url(value, page_root))
+                {
                     let (page, anchor) = path.split_once('#').map_or((path, None), |(p, a)| (p, Some(a)));
                     match (name, frame.by_path.get(page), anchor) {
                         ("href", Some(t), Some(a)) => out.push_str(&format!("#doc-{t}--{a}")),

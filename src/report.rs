@@ -50,8 +50,20 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
             match (id, d.line) {
                 (Some(id), line) if line > 0 => {
                     if let Ok(src) = files.get(id) {
-                        let range = span(src.source(), d.line, d.column);
-                        cs = cs.with_labels(vec![Label::primary(id, range)]);
+                        // The file's own line index: scanning from the top
+                        // for every finding is quadratic in a big file.
+                        use codespan_reporting::files::Files;
+                        let line = files
+                            .line_range(id, d.line - 1)
+                            .unwrap_or(src.source().len()..src.source().len());
+                        if line.len() <= MAX_SNIPPET_LINE {
+                            let range = span_from(src.source(), line.start, d.column);
+                            cs = cs.with_labels(vec![Label::primary(id, range)]);
+                        } else {
+                            // Quoting a huge line once per finding on it
+                            // would print gigabytes: name the place instead.
+                            cs = cs.with_notes(vec![format!("at {}", d.location())]);
+                        }
                     }
                 }
                 _ => {
@@ -77,36 +89,62 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
             _ => format!("{} required documents are missing or only drafts", list.len()),
         };
         let first: Vec<String> = list.iter().take(3).map(|d| d.message.clone()).collect();
-        let cs = CsDiagnostic::warning().with_code(code.as_str()).with_message(what).with_notes(vec![
-            format!("e.g. {}", first.join("; ")),
-            "help: see the coverage page, or run `smsdoc check --format json` for the full list".to_string(),
-        ]);
+        let cs = CsDiagnostic::warning()
+            .with_code(code.as_str())
+            .with_message(what)
+            .with_notes(vec![
+                format!("e.g. {}", first.join("; ")),
+                "help: see the coverage page, or run `smsdoc check --format json` for the full list".to_string(),
+            ]);
         let _ = term::emit(out, &config, &files, &cs);
     }
 }
 
+/// Source lines longer than this (bytes) are not quoted under a finding.
+const MAX_SNIPPET_LINE: usize = 1000;
+
 /// Byte range of the token at (line, column) in `src`.
+#[cfg(test)]
 fn span(src: &str, line: usize, column: usize) -> std::ops::Range<usize> {
-    let start_of_line = src.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
-    let line_text = src[start_of_line.min(src.len())..].lines().next().unwrap_or("");
-    let col_byte = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(b, _)| b);
+    let start_of_line = src
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    span_from(src, start_of_line, column)
+}
+
+/// Byte range of the token at `column` of the line starting at byte
+/// `start_of_line`.
+fn span_from(src: &str, start_of_line: usize, column: usize) -> std::ops::Range<usize> {
+    let start_of_line = start_of_line.min(src.len());
+    let line_text = src[start_of_line..].lines().next().unwrap_or("");
+    let col_byte = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(b, _)| b);
     let start = start_of_line + col_byte;
     let rest = &line_text[col_byte..];
-    let len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len()).max(rest.chars().next().map_or(0, char::len_utf8));
+    let len = rest
+        .find(|c: char| c.is_whitespace())
+        .unwrap_or(rest.len())
+        .max(rest.chars().next().map_or(0, char::len_utf8));
     start..(start + len).min(src.len())
 }
 
 pub fn json_report(site: Option<&Site>, diags: &[Diagnostic], today: jiff::civil::Date) -> serde_json::Value {
     let documents = site.map_or(0, |s| s.included.iter().filter(|&&b| b).count());
-    let coverage = site.and_then(|s| s.coverage.standards.first().map(|sc| (s, sc))).map(|(s, sc)| {
-        json!({
-            "standard": s.cats.list[sc.catalogue].id,
-            "clauses": sc.totals.clauses,
-            "covered": sc.totals.covered,
-            "draft_only": sc.totals.draft_only,
-            "gaps": sc.totals.gaps,
-        })
-    });
+    let coverage = site
+        .and_then(|s| s.coverage.standards.first().map(|sc| (s, sc)))
+        .map(|(s, sc)| {
+            json!({
+                "standard": s.cats.list[sc.catalogue].id,
+                "clauses": sc.totals.clauses,
+                "covered": sc.totals.covered,
+                "draft_only": sc.totals.draft_only,
+                "gaps": sc.totals.gaps,
+            })
+        });
     let reviews = site.map(|s| {
         let c = s.review_counts();
         json!({ "overdue": c.overdue, "due_soon": c.due_soon, "missing": c.missing })
@@ -179,20 +217,31 @@ pub fn junit(site: Option<&Site>, diags: &[Diagnostic], fail_on_warnings: bool) 
     let fails = |d: &Diagnostic| d.severity == Severity::Error || fail_on_warnings;
     let mut by_file: HashMap<String, Vec<&Diagnostic>> = HashMap::new();
     for d in diags {
-        by_file.entry(d.file.as_deref().map(slash_path).unwrap_or_default()).or_default().push(d);
+        by_file
+            .entry(d.file.as_deref().map(slash_path).unwrap_or_default())
+            .or_default()
+            .push(d);
     }
     let mut cases: Vec<(String, String, String)> = Vec::new(); // (classname, name, file key)
     if let Some(site) = site {
         for i in site.register_order() {
             let d = &site.docs[i];
-            cases.push((format!("smsdoc.{}", d.doc_type.as_str()), format!("{} {}", d.id, d.title), slash_path(&d.file)));
+            cases.push((
+                format!("smsdoc.{}", d.doc_type.as_str()),
+                format!("{} {}", d.id, d.title),
+                slash_path(&d.file),
+            ));
         }
     }
     let known: std::collections::HashSet<String> = cases.iter().map(|c| c.2.clone()).collect();
     let mut other: Vec<&String> = by_file.keys().filter(|k| !known.contains(*k)).collect();
     other.sort();
     for k in other {
-        let name = if k.is_empty() { "handbook".to_string() } else { k.clone() };
+        let name = if k.is_empty() {
+            "handbook".to_string()
+        } else {
+            k.clone()
+        };
         cases.push(("smsdoc.handbook".into(), name, k.clone()));
     }
     let failures: usize = cases
@@ -205,7 +254,12 @@ pub fn junit(site: Option<&Site>, diags: &[Diagnostic], fail_on_warnings: bool) 
     );
     for (class, name, key) in &cases {
         let list = by_file.get(key).map(Vec::as_slice).unwrap_or(&[]);
-        out.push_str(&format!("  <testcase classname=\"{}\" name=\"{}\" file=\"{}\">\n", xml(class), xml(name), xml(key)));
+        out.push_str(&format!(
+            "  <testcase classname=\"{}\" name=\"{}\" file=\"{}\">\n",
+            xml(class),
+            xml(name),
+            xml(key)
+        ));
         let mut notes = String::new();
         for d in list {
             let text = format!("{}{}", d, d.help.as_ref().map(|_| "").unwrap_or(""));
@@ -244,6 +298,9 @@ mod tests {
     #[test]
     fn github_escaping() {
         let d = Diagnostic::error(Code::BrokenLink, "50% of\nlinks").at("docs/a,b.md", 3, 4);
-        assert_eq!(github(&[d]), "::error file=docs/a%2Cb.md,line=3,col=4,title=broken-link::50%25 of%0Alinks\n");
+        assert_eq!(
+            github(&[d]),
+            "::error file=docs/a%2Cb.md,line=3,col=4,title=broken-link::50%25 of%0Alinks\n"
+        );
     }
 }

@@ -161,7 +161,15 @@ mod tests {
         assert_eq!(Interval::parse("2 Years"), Ok(Interval::Months(24)));
         assert_eq!(Interval::parse("90 days"), Ok(Interval::Days(90)));
         assert_eq!(Interval::parse("6 weeks"), Ok(Interval::Days(42)));
-        for bad in ["", "12", "twelve months", "0 days", "-3 days", "3 fortnights", "1 month extra"] {
+        for bad in [
+            "",
+            "12",
+            "twelve months",
+            "0 days",
+            "-3 days",
+            "3 fortnights",
+            "1 month extra",
+        ] {
             assert!(Interval::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -158,16 +158,10 @@ impl Site {
     }
 
     pub fn errors(&self) -> usize {
-        self.diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.diags.iter().filter(|d| d.severity == Severity::Error).count()
     }
     pub fn warnings(&self) -> usize {
-        self.diags
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count()
+        self.diags.iter().filter(|d| d.severity == Severity::Warning).count()
     }
 
     /// Documents in register order: by type (as listed in the SPEC), then id.
@@ -191,11 +185,7 @@ impl Site {
     }
 
     pub fn count_by_status(&self) -> [(Status, usize); 3] {
-        let mut c = [
-            (Status::Approved, 0),
-            (Status::Draft, 0),
-            (Status::Retired, 0),
-        ];
+        let mut c = [(Status::Approved, 0), (Status::Draft, 0), (Status::Retired, 0)];
         for (i, d) in self.docs.iter().enumerate() {
             if self.included[i] {
                 if let Some(e) = c.iter_mut().find(|(s, _)| *s == d.status) {
@@ -262,11 +252,7 @@ fn dedupe_ids(docs: Vec<Document>, diags: &mut Vec<Diagnostic>) -> Vec<Document>
             Some(other) => diags.push(
                 Diagnostic::error(
                     Code::DuplicateId,
-                    format!(
-                        "id `{}` is already used by {}",
-                        d.id,
-                        diagnostics::slash_path(other)
-                    ),
+                    format!("id `{}` is already used by {}", d.id, diagnostics::slash_path(other)),
                 )
                 .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
                 .help(format!(
@@ -329,7 +315,10 @@ pub fn output_collisions(config: &Config, docs: &[Document], assets: &[Asset], c
     }
     for (ci, cat) in cats.list.iter().enumerate() {
         for c in 0..cat.clauses.len() {
-            let r = crate::catalogue::ClauseRef { catalogue: ci, clause: c };
+            let r = crate::catalogue::ClauseRef {
+                catalogue: ci,
+                clause: c,
+            };
             let path = links::clause_path(cats, r);
             pages.insert(format!("{path}index.html"), format!("the clause page /{path}"));
         }
@@ -342,9 +331,12 @@ pub fn output_collisions(config: &Config, docs: &[Document], assets: &[Asset], c
         let who = format!("{} {}", d.id, diagnostics::slash_path(&d.file));
         match pages.get(&path) {
             Some(other) => diags.push(
-                Diagnostic::error(Code::Io, format!("{} would be published at /{}, the same place as {other}", d.id, d.url))
-                    .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
-                    .help("rename or move the file: its path under the content directory gives its URL"),
+                Diagnostic::error(
+                    Code::Io,
+                    format!("{} would be published at /{}, the same place as {other}", d.id, d.url),
+                )
+                .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
+                .help("rename or move the file: its path under the content directory gives its URL"),
             ),
             None => {
                 pages.insert(path, who);
@@ -355,9 +347,12 @@ pub fn output_collisions(config: &Config, docs: &[Document], assets: &[Asset], c
         let path = diagnostics::slash_path(&a.rel);
         if let Some(other) = pages.get(&path) {
             diags.push(
-                Diagnostic::error(Code::Io, format!("this file would be published at /{path}, the same place as {other}"))
-                    .in_file(config.rel(&a.source).to_path_buf())
-                    .help("rename or move the file"),
+                Diagnostic::error(
+                    Code::Io,
+                    format!("this file would be published at /{path}, the same place as {other}"),
+                )
+                .in_file(config.rel(&a.source).to_path_buf())
+                .help("rename or move the file"),
             );
         }
     }
@@ -391,11 +386,7 @@ fn unlink(html: &str, urls: &[String]) -> String {
 
 /// Warnings for links from included documents to ones left out of the
 /// site (drafts with `--no-drafts`); such links are shown as plain text.
-pub fn excluded_link_diagnostics(
-    docs: &[Document],
-    rendered: &[Rendered],
-    included: &[bool],
-) -> Vec<Diagnostic> {
+pub fn excluded_link_diagnostics(docs: &[Document], rendered: &[Rendered], included: &[bool]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, (doc, r)) in docs.iter().zip(rendered).enumerate() {
         if !included[i] {
@@ -445,7 +436,12 @@ pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnost
         match (r.status, r.next, r.days) {
             (ReviewStatus::Overdue, Some(next), Some(days)) => out.push(at(Diagnostic::warning(
                 Code::ReviewOverdue,
-                format!("{} {} was due for review on {next} ({} overdue)", d.id, d.title, days_text(-days)),
+                format!(
+                    "{} {} was due for review on {next} ({} overdue)",
+                    d.id,
+                    d.title,
+                    days_text(-days)
+                ),
             )
             .help(format!(
                 "review it, then set `last_reviewed` to the review date{}",
@@ -457,7 +453,11 @@ pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnost
                     "{} {} is due for review on {next} ({})",
                     d.id,
                     d.title,
-                    if days == 0 { "today".to_string() } else { format!("in {}", days_text(days)) }
+                    if days == 0 {
+                        "today".to_string()
+                    } else {
+                        format!("in {}", days_text(days))
+                    }
                 ),
             )
             .help(format!(

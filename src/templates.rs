@@ -32,18 +32,9 @@ pub const THEME_TEMPLATES: &[(&str, &str)] = theme_files!(
 
 /// The default theme's static files, copied to the output root.
 pub const THEME_STATIC: &[(&str, &[u8])] = &[
-    (
-        "smsdoc.css",
-        include_bytes!("../themes/default/static/smsdoc.css"),
-    ),
-    (
-        "smsdoc.js",
-        include_bytes!("../themes/default/static/smsdoc.js"),
-    ),
-    (
-        "favicon.svg",
-        include_bytes!("../themes/default/static/favicon.svg"),
-    ),
+    ("smsdoc.css", include_bytes!("../themes/default/static/smsdoc.css")),
+    ("smsdoc.js", include_bytes!("../themes/default/static/smsdoc.js")),
+    ("favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
 ];
 
 pub struct Templates {
@@ -76,27 +67,21 @@ impl Templates {
                     format!("theme `{}` is neither `default` nor a folder", config.theme),
                 )
                 .in_file(crate::config::CONFIG_FILE)
-                .help("set theme = \"default\" or to a folder (relative to the root) holding templates/ and static/")]);
+                .help(
+                    "set theme = \"default\" or to a folder (relative to the root) holding templates/ and static/",
+                )]);
             }
             read_dir_templates(&dir.join("templates"), config, &mut sources, &mut diags);
             theme_static_dir = Some(dir.join("static"));
         }
-        read_dir_templates(
-            &config.root.join("templates"),
-            config,
-            &mut sources,
-            &mut diags,
-        );
+        read_dir_templates(&config.root.join("templates"), config, &mut sources, &mut diags);
         if !diags.is_empty() {
             return Err(diags);
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape_html);
-        let origins: Vec<(String, PathBuf)> = sources
-            .iter()
-            .map(|(n, _, p)| (n.clone(), p.clone()))
-            .collect();
+        let origins: Vec<(String, PathBuf)> = sources.iter().map(|(n, _, p)| (n.clone(), p.clone())).collect();
         let raw: Vec<(String, String)> = sources.into_iter().map(|(n, t, _)| (n, t)).collect();
         if let Err(e) = tera.add_raw_templates(raw) {
             return Err(vec![tera_diagnostic(&e, &origins)]);
@@ -188,14 +173,10 @@ fn tera_diagnostic(e: &tera::Error, origins: &[(String, PathBuf)]) -> Diagnostic
 /// Line and column of a Tera error: parse errors point at ` --> 5:18`,
 /// other messages may say `line 5`. (0, 0) when the message has neither.
 fn error_position(message: &str) -> (usize, usize) {
-    let number =
-        |s: &str| -> Option<usize> { s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok() };
+    let number = |s: &str| -> Option<usize> { s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok() };
     if let Some(rest) = message.split("--> ").nth(1) {
         if let Some(line) = number(rest) {
-            let column = rest
-                .split_once(':')
-                .and_then(|(_, c)| number(c))
-                .unwrap_or(0);
+            let column = rest.split_once(':').and_then(|(_, c)| number(c)).unwrap_or(0);
             return (line, column);
         }
     }

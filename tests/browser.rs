@@ -43,7 +43,12 @@ fn artifacts_dir() -> PathBuf {
 /// Builds `root` into `out` with the smsdoc binary.
 fn build_site(root: &Path, out: &Path, base_url: Option<&str>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smsdoc"));
-    cmd.arg("build").arg("--root").arg(root).arg("--out").arg(out).args(["--today", TODAY, "--quiet"]);
+    cmd.arg("build")
+        .arg("--root")
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(["--today", TODAY, "--quiet"]);
     if let Some(b) = base_url {
         cmd.args(["--base-url", b]);
     }
@@ -93,17 +98,24 @@ fn handle(stream: TcpStream, dir: &Path, prefix: &str, log: &Log) -> std::io::Re
     let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let path = percent_decode(path);
-    let file = path.strip_prefix(prefix).filter(|rest| !rest.split('/').any(|seg| seg == "..")).map(|rest| {
-        let p = dir.join(rest);
-        if p.is_dir() {
-            p.join("index.html")
-        } else {
-            p
-        }
-    });
+    let file = path
+        .strip_prefix(prefix)
+        .filter(|rest| !rest.split('/').any(|seg| seg == ".."))
+        .map(|rest| {
+            let p = dir.join(rest);
+            if p.is_dir() {
+                p.join("index.html")
+            } else {
+                p
+            }
+        });
     let (status, body, ctype) = match file.as_ref().and_then(|f| std::fs::read(f).ok().map(|b| (f, b))) {
         Some((f, b)) => (200, b, content_type(f)),
-        None => (404, std::fs::read(dir.join("404.html")).unwrap_or_default(), "text/html; charset=utf-8"),
+        None => (
+            404,
+            std::fs::read(dir.join("404.html")).unwrap_or_default(),
+            "text/html; charset=utf-8",
+        ),
     };
     log.lock().expect("log").push((path.clone(), status));
     let mut out = stream;
@@ -123,7 +135,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -172,7 +187,8 @@ fn find_tool(env: &str, names: &[&str]) -> Option<PathBuf> {
 /// Minimal HTTP/1.1 request to chromedriver; returns the parsed JSON body.
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(120))).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(120)))
+        .map_err(|e| e.to_string())?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -190,7 +206,10 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         }
         head.push_str(&line.to_lowercase());
     }
-    let length = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|n| n.trim().parse::<usize>().ok());
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|n| n.trim().parse::<usize>().ok());
     let mut payload = Vec::new();
     if let Some(n) = length {
         payload.resize(n, 0);
@@ -236,7 +255,10 @@ impl Browser {
             .unwrap_or_else(|| panic!("Chromium not found: the browser tests need a real headless Chromium; {HOW}"));
         let chromedriver = find_tool("SMSDOC_CHROMEDRIVER", &["chromedriver"])
             .unwrap_or_else(|| panic!("chromedriver not found: the browser tests drive Chromium through it; {HOW}"));
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -244,10 +266,21 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}; {HOW}", chromedriver.display()));
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut b = Browser { driver, port, session: String::new(), _profile: profile };
+        let mut b = Browser {
+            driver,
+            port,
+            session: String::new(),
+            _profile: profile,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while http(port, "GET", "/status", None).map(|v| v["value"]["ready"] != json!(true)).unwrap_or(true) {
-            assert!(Instant::now() < deadline, "chromedriver did not become ready on port {port}");
+        while http(port, "GET", "/status", None)
+            .map(|v| v["value"]["ready"] != json!(true))
+            .unwrap_or(true)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let args = vec![
@@ -271,13 +304,17 @@ impl Browser {
             "timeouts": {"pageLoad": 60000, "script": 30000},
         }}});
         let v = http(port, "POST", "/session", Some(&caps)).unwrap_or_else(|e| panic!("new WebDriver session: {e}"));
-        b.session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("WebDriver session not created ({HOW}): {v}")).to_string();
+        b.session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("WebDriver session not created ({HOW}): {v}"))
+            .to_string();
         b
     }
 
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = format!("/session/{}{path}", self.session);
-        let v = http(self.port, method, &url, body.as_ref()).unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
+        let v =
+            http(self.port, method, &url, body.as_ref()).unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
         if v["value"].get("error").is_some() {
             panic!("WebDriver {method} {path} failed: {}", v["value"]);
         }
@@ -290,7 +327,10 @@ impl Browser {
 
     /// Sets the viewport (CSS px); `mobile` emulates a phone's viewport.
     fn viewport(&self, width: u32, height: u32, mobile: bool) {
-        self.cdp("Emulation.setDeviceMetricsOverride", json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}));
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        );
     }
 
     fn goto(&self, url: &str) {
@@ -312,14 +352,21 @@ impl Browser {
             if !v.is_null() && v != json!(false) {
                 return v;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what} on {}", self.url());
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} on {}",
+                self.url()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     fn element(&self, css: &str) -> String {
         let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
 
     fn click(&self, css: &str) {
@@ -447,24 +494,51 @@ impl Visit<'_> {
             self.log.lock().expect("log").clear();
             b.console();
             b.goto(&self.url(path));
-            b.wait_for("the page script", "return document.documentElement.classList.contains('js')");
+            b.wait_for(
+                "the page script",
+                "return document.documentElement.classList.contains('js')",
+            );
             let problems = b.js(PAGE_AUDIT);
             assert_eq!(problems, json!([]), "{name} ({path}) at {width} px");
             for scheme in ["light", "dark"] {
-                b.cdp("Emulation.setEmulatedMedia", json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}));
+                b.cdp(
+                    "Emulation.setEmulatedMedia",
+                    json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+                );
                 let low = b.js(CONTRAST_AUDIT);
-                assert_eq!(low, json!([]), "{name} ({path}) at {width} px, {scheme}: text below AA contrast");
+                assert_eq!(
+                    low,
+                    json!([]),
+                    "{name} ({path}) at {width} px, {scheme}: text below AA contrast"
+                );
                 if screenshots && scheme == "dark" && !mobile {
                     b.screenshot(&artifacts_dir().join(format!("{}-{name}-dark-{width}.png", self.label)));
                 }
             }
             b.cdp("Emulation.setEmulatedMedia", json!({"features": []}));
-            let errors: Vec<Value> = b.console().into_iter().filter(|e| e["level"] == json!("SEVERE")).collect();
-            assert!(errors.is_empty(), "{name} ({path}) at {width} px: console errors {errors:#?}");
-            let failed: Vec<(String, u16)> = self.log.lock().expect("log").iter().filter(|(_, s)| *s >= 400).cloned().collect();
+            let errors: Vec<Value> = b
+                .console()
+                .into_iter()
+                .filter(|e| e["level"] == json!("SEVERE"))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{name} ({path}) at {width} px: console errors {errors:#?}"
+            );
+            let failed: Vec<(String, u16)> = self
+                .log
+                .lock()
+                .expect("log")
+                .iter()
+                .filter(|(_, s)| *s >= 400)
+                .cloned()
+                .collect();
             assert!(failed.is_empty(), "{name} ({path}): failed requests {failed:?}");
             if mobile {
-                let sw = b.js("return document.documentElement.scrollWidth").as_u64().unwrap_or(0);
+                let sw = b
+                    .js("return document.documentElement.scrollWidth")
+                    .as_u64()
+                    .unwrap_or(0);
                 let wide = b.js("return [...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); \
                      return r.right > document.documentElement.clientWidth + 1 && !e.closest('.table-wrap, pre, .doc__body table'); }) \
                      .slice(0, 5).map(e => e.tagName + '.' + e.className)");
@@ -492,7 +566,13 @@ fn with_site(root: &Path, base: &'static str, label: &str, f: impl FnOnce(&Visit
     build_site(root, &out, (base != "/").then_some(base));
     let (origin, log) = serve(out, base);
     let browser = Browser::start();
-    let visit = Visit { browser: &browser, origin, base, log, label };
+    let visit = Visit {
+        browser: &browser,
+        origin,
+        base,
+        log,
+        label,
+    };
     f(&visit);
 }
 
@@ -516,7 +596,11 @@ fn browser_pages_load_cleanly_and_fit_phones() {
         v.goto_home_and_check_no_index();
         // a missing page gets the 404 page (and a 404 status)
         b.goto(&v.url("no/such/page/"));
-        assert!(b.js("return document.querySelector('h1').textContent").as_str().unwrap_or("").contains("not found"));
+        assert!(b
+            .js("return document.querySelector('h1').textContent")
+            .as_str()
+            .unwrap_or("")
+            .contains("not found"));
     });
 }
 
@@ -524,7 +608,8 @@ impl Visit<'_> {
     fn goto_home_and_check_no_index(&self) {
         let b = self.browser;
         b.goto(&self.url(""));
-        let fetched = b.js("return performance.getEntriesByType('resource').some(e => e.name.includes('search-index'))");
+        let fetched =
+            b.js("return performance.getEntriesByType('resource').some(e => e.name.includes('search-index'))");
         assert_eq!(fetched, json!(false), "home page fetched the search index");
     }
 }
@@ -536,7 +621,10 @@ fn browser_document_page_layout() {
         b.goto(&v.url("procedures/incident-management/"));
         // the skip link is off screen until focused, then visible
         let top = "return document.querySelector('.skip-link').getBoundingClientRect().bottom";
-        assert!(b.js(top).as_f64().unwrap_or(1.0) <= 0.0, "skip link visible before focus");
+        assert!(
+            b.js(top).as_f64().unwrap_or(1.0) <= 0.0,
+            "skip link visible before focus"
+        );
         b.js("document.querySelector('.skip-link').focus(); return true");
         assert!(b.js(top).as_f64().unwrap_or(0.0) > 0.0, "skip link hidden when focused");
         // wide screen: the metadata panel sits beside the body
@@ -545,23 +633,36 @@ fn browser_document_page_layout() {
              return m.left >= d.right",
         );
         assert_eq!(side, json!(true), "metadata panel should be beside the body at 1280 px");
-        assert!(b.js("return document.querySelector('.banner--due-soon').textContent").as_str().unwrap_or("").contains("due soon"));
+        assert!(b
+            .js("return document.querySelector('.banner--due-soon').textContent")
+            .as_str()
+            .unwrap_or("")
+            .contains("due soon"));
         b.viewport(390, 844, true);
         b.goto(&v.url("procedures/incident-management/"));
         let stacked = b.js(
             "const m = document.querySelector('.meta').getBoundingClientRect(), d = document.querySelector('.doc__body').getBoundingClientRect(); \
              return m.bottom <= d.top",
         );
-        assert_eq!(stacked, json!(true), "metadata panel should be above the body on a phone");
+        assert_eq!(
+            stacked,
+            json!(true),
+            "metadata panel should be above the body on a phone"
+        );
         // draft banner
         b.viewport(1280, 900, false);
         b.goto(&v.url("records/service-register/"));
-        assert!(b.js("return document.querySelector('.banner--draft').textContent").as_str().unwrap_or("").contains("Draft"));
+        assert!(b
+            .js("return document.querySelector('.banner--draft').textContent")
+            .as_str()
+            .unwrap_or("")
+            .contains("Draft"));
         // print media: navigation hidden, black on white
         b.cdp("Emulation.setEmulatedMedia", json!({"media": "print"}));
         let hidden = b.js("return getComputedStyle(document.querySelector('.site-header')).display");
         assert_eq!(hidden, json!("none"));
-        let colors = b.js("return [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]");
+        let colors =
+            b.js("return [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]");
         assert_eq!(colors, json!(["rgb(0, 0, 0)", "rgb(255, 255, 255)"]));
         b.cdp("Emulation.setEmulatedMedia", json!({"media": ""}));
     });
@@ -576,15 +677,28 @@ fn browser_tables_sort_and_filter() {
         let first = "return document.querySelector('#register-table tbody tr:not([hidden]) .doc-id').textContent";
         assert_eq!(b.js(first), json!("POL-001"));
         b.click("#register-table thead th:nth-child(1) button");
-        assert_eq!(b.js("return document.querySelector('#register-table th').getAttribute('aria-sort')"), json!("descending"));
+        assert_eq!(
+            b.js("return document.querySelector('#register-table th').getAttribute('aria-sort')"),
+            json!("descending")
+        );
         assert_eq!(b.js(first), json!("REC-001"));
         b.click("#register-table thead th:nth-child(9) button");
-        assert_eq!(b.js("return document.querySelector('#register-table th:nth-child(9)').getAttribute('aria-sort')"), json!("ascending"));
-        assert_eq!(b.js("return document.querySelector('#register-table th').hasAttribute('aria-sort')"), json!(false));
+        assert_eq!(
+            b.js("return document.querySelector('#register-table th:nth-child(9)').getAttribute('aria-sort')"),
+            json!("ascending")
+        );
+        assert_eq!(
+            b.js("return document.querySelector('#register-table th').hasAttribute('aria-sort')"),
+            json!(false)
+        );
         b.type_into("#register-filter", "incident");
         let visible = "return document.querySelectorAll('#register-table tbody tr:not([hidden])').length";
         assert_eq!(b.js(visible), json!(1));
-        assert!(b.js("return document.getElementById('register-filter-status').textContent").as_str().unwrap_or("").contains("1 of 3"));
+        assert!(b
+            .js("return document.getElementById('register-filter-status').textContent")
+            .as_str()
+            .unwrap_or("")
+            .contains("1 of 3"));
 
         // coverage: gaps only hides covered rows and empty groups
         b.goto(&v.url("coverage/"));
@@ -601,21 +715,36 @@ fn browser_tables_sort_and_filter() {
         b.goto(&v.url("reviews/"));
         let rows = "return [...document.querySelectorAll('table.reviews tbody tr')].filter(r => r.offsetParent).map(r => r.dataset.owner)";
         let before = b.js(rows);
-        assert!(before.as_array().map_or(0, Vec::len) > 0, "reviews page lists documents");
+        assert!(
+            before.as_array().map_or(0, Vec::len) > 0,
+            "reviews page lists documents"
+        );
         b.js("const s = document.querySelector('[data-owner-filter]'); s.value = 'SMS Manager'; s.dispatchEvent(new Event('change')); return true");
         let after = b.js(rows);
-        assert!(after.as_array().is_some_and(|a| a.iter().all(|o| o == "SMS Manager")), "{after}");
+        assert!(
+            after.as_array().is_some_and(|a| a.iter().all(|o| o == "SMS Manager")),
+            "{after}"
+        );
         assert!(b.js("return [...document.querySelectorAll('.owner-none')].some(p => !p.hidden)") == json!(true));
 
         // print page: the button calls window.print()
         b.goto(&v.url("print/"));
-        assert_eq!(b.js("return document.querySelectorAll('article.print-doc').length"), json!(3));
+        assert_eq!(
+            b.js("return document.querySelectorAll('article.print-doc').length"),
+            json!(3)
+        );
         b.js("window.print = () => { window.__printed = true; }; return true");
         b.click("[data-print]");
         assert_eq!(b.js("return window.__printed === true"), json!(true));
         b.cdp("Emulation.setEmulatedMedia", json!({"media": "print"}));
-        assert_eq!(b.js("return getComputedStyle(document.querySelectorAll('.print-doc')[1]).breakBefore"), json!("page"));
-        assert_eq!(b.js("return getComputedStyle(document.querySelector('[data-print]')).display"), json!("none"));
+        assert_eq!(
+            b.js("return getComputedStyle(document.querySelectorAll('.print-doc')[1]).breakBefore"),
+            json!("page")
+        );
+        assert_eq!(
+            b.js("return getComputedStyle(document.querySelector('[data-print]')).display"),
+            json!("none")
+        );
         b.screenshot(&artifacts_dir().join("basic-print-media-1280.png"));
         b.cdp("Emulation.setEmulatedMedia", json!({"media": ""}));
     });
@@ -626,20 +755,42 @@ fn search_flow(v: &Visit, query: &str, expect_id: &str, expect_path: &str) {
     let b = v.browser;
     b.goto(&v.url("search/"));
     b.type_into("#search-q", query);
-    b.wait_for("search results", "return document.querySelectorAll('#search-results li').length > 0");
+    b.wait_for(
+        "search results",
+        "return document.querySelectorAll('#search-results li').length > 0",
+    );
     let status = b.js("return document.getElementById('search-status').textContent");
     assert!(status.as_str().unwrap_or("").contains("match"), "status line: {status}");
-    assert_eq!(b.js("return document.getElementById('search-status').getAttribute('aria-live')"), json!("polite"));
+    assert_eq!(
+        b.js("return document.getElementById('search-status').getAttribute('aria-live')"),
+        json!("polite")
+    );
     let first = b.js("return document.querySelector('#search-results li .doc-id').textContent");
     assert_eq!(first, json!(expect_id), "best result for {query:?}");
-    assert!(b.js("return document.querySelectorAll('#search-results mark').length > 0") == json!(true), "matches are highlighted");
-    assert!(b.url().contains(&format!("?q={}", query.replace(' ', "%20"))), "query kept in the URL: {}", b.url());
+    assert!(
+        b.js("return document.querySelectorAll('#search-results mark').length > 0") == json!(true),
+        "matches are highlighted"
+    );
+    assert!(
+        b.url().contains(&format!("?q={}", query.replace(' ', "%20"))),
+        "query kept in the URL: {}",
+        b.url()
+    );
     b.screenshot(&artifacts_dir().join(format!("{}-search-results-1280.png", v.label)));
     b.click("#search-results li a");
     // (a site with relative links links pages as `…/index.html`)
     let want = format!("{}{expect_path}", v.base);
-    b.wait_for("the result page", &format!("return [{want:?}, {:?}].includes(location.pathname)", format!("{want}index.html")));
-    assert_eq!(b.js("return document.querySelector('.doc__kicker .doc-id').textContent"), json!(expect_id));
+    b.wait_for(
+        "the result page",
+        &format!(
+            "return [{want:?}, {:?}].includes(location.pathname)",
+            format!("{want}index.html")
+        ),
+    );
+    assert_eq!(
+        b.js("return document.querySelector('.doc__kicker .doc-id').textContent"),
+        json!(expect_id)
+    );
 }
 
 #[test]
@@ -653,19 +804,41 @@ fn browser_search() {
         search_flow(v, "8.2.4", "REC-001", "records/service-register/");
         // all terms must match
         b.goto(&v.url("search/?q=incident%20zzzzzz"));
-        b.wait_for("the status", "return document.getElementById('search-status').textContent.includes('No documents')");
+        b.wait_for(
+            "the status",
+            "return document.getElementById('search-status').textContent.includes('No documents')",
+        );
         // HTML in a query is shown as text, never run
         b.goto(&v.url("search/?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"));
-        b.wait_for("the status", "return document.getElementById('search-status').textContent.includes('No documents')");
-        assert_eq!(b.js("return document.querySelectorAll('#search-results img').length"), json!(0));
+        b.wait_for(
+            "the status",
+            "return document.getElementById('search-status').textContent.includes('No documents')",
+        );
+        assert_eq!(
+            b.js("return document.querySelectorAll('#search-results img').length"),
+            json!(0)
+        );
         // the header box goes to the search page with ?q=
         b.goto(&v.url(""));
         b.type_into("#site-search-q", "PRO-001\u{E007}");
-        b.wait_for("search results", "return document.querySelectorAll('#search-results li').length > 0");
+        b.wait_for(
+            "search results",
+            "return document.querySelectorAll('#search-results li').length > 0",
+        );
         assert!(b.url().contains("/search/?q=PRO-001"), "{}", b.url());
-        assert_eq!(b.js("return document.getElementById('search-q').value"), json!("PRO-001"));
-        assert_eq!(b.js("return document.querySelector('#search-results li .doc-id').textContent"), json!("PRO-001"));
-        let errors: Vec<Value> = b.console().into_iter().filter(|e| e["level"] == json!("SEVERE")).collect();
+        assert_eq!(
+            b.js("return document.getElementById('search-q').value"),
+            json!("PRO-001")
+        );
+        assert_eq!(
+            b.js("return document.querySelector('#search-results li .doc-id').textContent"),
+            json!("PRO-001")
+        );
+        let errors: Vec<Value> = b
+            .console()
+            .into_iter()
+            .filter(|e| e["level"] == json!("SEVERE"))
+            .collect();
         assert!(errors.is_empty(), "console errors {errors:#?}");
     });
 }
@@ -733,14 +906,21 @@ fn browser_relative_site_from_file_url() {
     let root = tmp.path().join("handbook");
     copy_dir(&fixture("basic"), &root);
     let config = std::fs::read_to_string(root.join("smsdoc.toml")).expect("read config");
-    let config: String = config.lines().filter(|l| !l.starts_with("base_url")).map(|l| format!("{l}\n")).collect();
+    let config: String = config
+        .lines()
+        .filter(|l| !l.starts_with("base_url"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(root.join("smsdoc.toml"), config).expect("write config");
     let out = tmp.path().join("site");
     build_site(&root, &out, None);
     let b = Browser::start();
     let file_url = |p: &str| format!("file://{}/{p}", out.display());
     b.goto(&file_url("index.html"));
-    b.wait_for("the page script", "return document.documentElement.classList.contains('js')");
+    b.wait_for(
+        "the page script",
+        "return document.documentElement.classList.contains('js')",
+    );
     assert_eq!(b.js(PAGE_AUDIT), json!([]));
     b.click(".site-nav a[href$='register/index.html']");
     b.wait_for("the register", "return location.href.endsWith('/register/index.html')");
@@ -757,7 +937,10 @@ fn browser_relative_site_from_file_url() {
     );
     if outcome == json!("results") {
         b.click("#search-results li a");
-        b.wait_for("the result page", "return location.href.endsWith('/procedures/incident-management/index.html')");
+        b.wait_for(
+            "the result page",
+            "return location.href.endsWith('/procedures/incident-management/index.html')",
+        );
     }
 }
 
@@ -795,8 +978,8 @@ fn theme_emits_no_off_site_requests() {
                 };
                 if let Some(p) = tag.find(attr) {
                     let url = &tag[p + attr.len()..];
-                    let off_site =
-                        (url.starts_with("http") || url.starts_with("//")) && !url.starts_with("https://intranet.example.com/sms/");
+                    let off_site = (url.starts_with("http") || url.starts_with("//"))
+                        && !url.starts_with("https://intranet.example.com/sms/");
                     if off_site {
                         bad.push(format!("{name}: <{tag}>"));
                     }

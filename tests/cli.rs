@@ -53,10 +53,7 @@ fn build_writes_every_page_and_export_of_the_spec() {
     ] {
         assert!(hb.exists(f), "{f} was not written");
     }
-    assert_eq!(
-        hb.read("public/assets/flow.svg"),
-        hb.read("docs/assets/flow.svg")
-    );
+    assert_eq!(hb.read("public/assets/flow.svg"), hb.read("docs/assets/flow.svg"));
     assert_eq!(hb.read("public/robots.txt"), "User-agent: *\nDisallow: /\n");
     // Sources never end up in the output.
     assert!(!hb.exists("public/policies/service-management-policy.md"));
@@ -81,10 +78,7 @@ fn document_page_has_the_metadata_panel() {
         "Clauses 5.2.1 5.2.2",
         "Classification Public",
     ] {
-        assert!(
-            text.contains(want),
-            "metadata panel lacks {want:?}:\n{text}"
-        );
+        assert!(text.contains(want), "metadata panel lacks {want:?}:\n{text}");
     }
     // Clauses are links to their clause pages.
     let hrefs = attr_values(panel, "href");
@@ -96,10 +90,7 @@ fn document_page_has_the_metadata_panel() {
     let proc_html = hb.read("public/procedures/incident-management/index.html");
     let text = text_of(between(&proc_html, "<aside", "</aside>"));
     assert!(text.contains("Classification Confidential"), "{text}");
-    assert!(
-        text.contains("Approved Head of Operations, 2026-02-01"),
-        "{text}"
-    );
+    assert!(text.contains("Approved Head of Operations, 2026-02-01"), "{text}");
     assert!(text.contains("Owner Service Desk Manager"), "{text}");
 
     // A draft says so.
@@ -115,21 +106,14 @@ fn document_page_has_the_metadata_panel() {
 fn code_is_highlighted_with_prefixed_classes_and_no_inline_style() {
     let hb = built_handbook();
     let html = hb.read("public/procedures/incident-management/index.html");
-    let body = between(
-        &html,
-        "<pre class=\"code hl\"><code class=\"language-rust\">",
-        "</pre>",
-    );
+    let body = between(&html, "<pre class=\"code hl\"><code class=\"language-rust\">", "</pre>");
     assert!(body.contains("class=\"hl-"), "no hl- classes in\n{body}");
     let classes: Vec<String> = attr_values(body, "class");
     assert!(classes.len() > 3, "{classes:?}");
     for c in &classes {
         for word in c.split_whitespace() {
             assert!(
-                word.starts_with("hl-")
-                    || word.starts_with("language-")
-                    || word == "code"
-                    || word == "hl",
+                word.starts_with("hl-") || word.starts_with("language-") || word == "code" || word == "hl",
                 "unprefixed class {word:?}"
             );
         }
@@ -153,10 +137,7 @@ fn table_of_contents_lists_the_headings_in_order() {
         vec!["#purpose", "#escalation", "#priorities", "#closure"]
     );
     for id in ["purpose", "escalation", "priorities", "closure"] {
-        assert!(
-            html.contains(&format!("id=\"{id}\"")),
-            "heading #{id} missing"
-        );
+        assert!(html.contains(&format!("id=\"{id}\"")), "heading #{id} missing");
     }
     // Tables from the body are real tables.
     assert!(html.contains("<table>") && html.contains("<td>P1</td>"));
@@ -174,12 +155,14 @@ fn register_lists_every_document_in_order_with_its_control_data() {
         .collect();
     assert_eq!(rows.len(), 3, "{rows:#?}");
     assert!(rows[0].starts_with("POL-001 Service management policy policy SMS Manager ✓ Approved 3.1 2026-01-15 Managing Director 2026-01-15"), "{}", rows[0]);
-    assert!(rows[1].starts_with("PRO-001 Incident management procedure procedure Service Desk Manager ✓ Approved 2.0 2026-02-01"), "{}", rows[1]);
     assert!(
-        rows[1].contains("2026-08-01"),
-        "6-month interval: {}",
+        rows[1].starts_with(
+            "PRO-001 Incident management procedure procedure Service Desk Manager ✓ Approved 2.0 2026-02-01"
+        ),
+        "{}",
         rows[1]
     );
+    assert!(rows[1].contains("2026-08-01"), "6-month interval: {}", rows[1]);
     assert!(
         rows[2].starts_with("REC-001 Service register record ✎ Draft 0.9"),
         "{}",
@@ -216,34 +199,20 @@ fn check_fixture(name: &str) -> (i32, Value) {
 #[test]
 fn diag_config_unknown_key_stops_the_run_with_line_and_column() {
     let hb = Handbook::fixture("diag-config");
-    for args in [
-        &["check"][..],
-        &["build"][..],
-        &["check", "--format", "json"][..],
-    ] {
+    for args in [&["check"][..], &["build"][..], &["check", "--format", "json"][..]] {
         let r = hb.run(args).expect(2);
         assert!(r.stderr.contains("error[config]"), "{}", r.stderr);
         assert!(r.stderr.contains("smsdoc.toml:4:1"), "{}", r.stderr);
         assert!(r.stderr.contains("unknown field `due_son`"), "{}", r.stderr);
-        assert!(
-            r.stderr.contains("did you mean `due_soon`?"),
-            "{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains("did you mean `due_soon`?"), "{}", r.stderr);
     }
-    assert!(
-        !hb.exists("public"),
-        "a configuration error must not write a site"
-    );
+    assert!(!hb.exists("public"), "a configuration error must not write a site");
 }
 
 #[test]
 fn diag_config_wrong_type_and_bad_values_are_located() {
     let hb = Handbook::fixture("diag-config");
-    hb.write(
-        "smsdoc.toml",
-        "title = \"T\"\nbase_url = \"/\"\ncontent_dir = 7\n",
-    );
+    hb.write("smsdoc.toml", "title = \"T\"\nbase_url = \"/\"\ncontent_dir = 7\n");
     let r = hb.run(&["check"]).expect(2);
     assert!(r.stderr.contains("smsdoc.toml:3:15"), "{}", r.stderr);
     hb.write(
@@ -252,27 +221,15 @@ fn diag_config_wrong_type_and_bad_values_are_located() {
     );
     let r = hb.run(&["check"]).expect(2);
     assert!(r.stderr.contains("smsdoc.toml:4:21"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("unknown severity `warnings`"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unknown severity `warnings`"), "{}", r.stderr);
     hb.write(
         "smsdoc.toml",
         "title = \"T\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2021\"]\n",
     );
     let r = hb.run(&["check"]).expect(2);
-    assert!(
-        r.stderr.contains("unknown standard `iso27001:2021`"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unknown standard `iso27001:2021`"), "{}", r.stderr);
     assert!(r.stderr.contains("smsdoc.toml:2:33"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("did you mean `iso27001:2022`?"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("did you mean `iso27001:2022`?"), "{}", r.stderr);
 }
 
 #[test]
@@ -281,10 +238,7 @@ fn diag_front_matter() {
     assert_eq!(code, 1);
     let d = one(&v, "front-matter");
     assert_at(&d, "error", "docs/bad.md", 4, 8);
-    assert!(
-        d["message"].as_str().unwrap().contains("not valid YAML"),
-        "{d}"
-    );
+    assert!(d["message"].as_str().unwrap().contains("not valid YAML"), "{d}");
     assert!(d["help"].as_str().unwrap().contains("closing quote"), "{d}");
     assert_eq!(v["documents"], 0);
 }
@@ -298,12 +252,8 @@ fn diag_missing_field() {
     for d in &list {
         assert_at(d, "error", "docs/untitled.md", 3, 5);
     }
-    assert!(list
-        .iter()
-        .any(|d| d["message"].as_str().unwrap().contains("`title`")));
-    assert!(list
-        .iter()
-        .any(|d| d["message"].as_str().unwrap().contains("`owner`")));
+    assert!(list.iter().any(|d| d["message"].as_str().unwrap().contains("`title`")));
+    assert!(list.iter().any(|d| d["message"].as_str().unwrap().contains("`owner`")));
 }
 
 #[test]
@@ -313,13 +263,7 @@ fn diag_invalid_field() {
     let d = one(&v, "invalid-field");
     assert_at(&d, "error", "docs/typo.md", 4, 7);
     assert!(d["message"].as_str().unwrap().contains("`procedur`"), "{d}");
-    assert!(
-        d["help"]
-            .as_str()
-            .unwrap()
-            .contains("did you mean `procedure`?"),
-        "{d}"
-    );
+    assert!(d["help"].as_str().unwrap().contains("did you mean `procedure`?"), "{d}");
 }
 
 #[test]
@@ -329,10 +273,7 @@ fn diag_duplicate_id_names_both_files() {
     let d = one(&v, "duplicate-id");
     assert_at(&d, "error", "docs/b/second.md", 4, 5);
     let msg = d["message"].as_str().unwrap();
-    assert!(
-        msg.contains("REC-001") && msg.contains("docs/a/first.md"),
-        "{msg}"
-    );
+    assert!(msg.contains("REC-001") && msg.contains("docs/a/first.md"), "{msg}");
     let help = d["help"].as_str().unwrap();
     assert!(
         help.contains("docs/a/first.md") && help.contains("docs/b/second.md"),
@@ -348,10 +289,7 @@ fn diag_unknown_clause_suggests_the_nearest() {
     let d = one(&v, "unknown-clause");
     assert_at(&d, "error", "docs/p.md", 9, 5);
     assert!(d["message"].as_str().unwrap().contains("`8.6.l`"), "{d}");
-    assert!(
-        d["help"].as_str().unwrap().contains("did you mean 8.6.1"),
-        "{d}"
-    );
+    assert!(d["help"].as_str().unwrap().contains("did you mean 8.6.1"), "{d}");
 }
 
 #[test]
@@ -361,10 +299,7 @@ fn diag_clause_too_deep_warns_and_counts_for_the_parent() {
     assert_eq!(code, 0, "a warning alone does not fail");
     let d = one(&v, "clause-too-deep");
     assert_at(&d, "warning", "docs/p.md", 8, 11);
-    assert!(
-        d["message"].as_str().unwrap().contains("counts for 8.6.1"),
-        "{d}"
-    );
+    assert!(d["message"].as_str().unwrap().contains("counts for 8.6.1"), "{d}");
     assert_eq!(v["coverage"]["covered"], 1);
     hb.run(&["build", "--today", TODAY]).expect(0);
     let cov: Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
@@ -403,27 +338,9 @@ fn diag_broken_anchor() {
 fn diag_review_codes() {
     let (code, v) = check_fixture("diag-reviews");
     assert_eq!(code, 0, "review findings are warnings");
-    assert_at(
-        &one(&v, "review-overdue"),
-        "warning",
-        "docs/overdue.md",
-        8,
-        16,
-    );
-    assert_at(
-        &one(&v, "review-due-soon"),
-        "warning",
-        "docs/due-soon.md",
-        8,
-        14,
-    );
-    assert_at(
-        &one(&v, "review-missing"),
-        "warning",
-        "docs/missing.md",
-        2,
-        5,
-    );
+    assert_at(&one(&v, "review-overdue"), "warning", "docs/overdue.md", 8, 16);
+    assert_at(&one(&v, "review-due-soon"), "warning", "docs/due-soon.md", 8, 14);
+    assert_at(&one(&v, "review-missing"), "warning", "docs/missing.md", 2, 5);
     assert_eq!(
         v["reviews"],
         serde_json::json!({"overdue": 1, "due_soon": 1, "missing": 1})
@@ -451,10 +368,7 @@ fn diag_coverage_codes() {
         .contains("1.3 Gap clause is not cited"));
     let m = one(&v, "missing-required-document");
     assert_eq!(m["severity"], "warning");
-    assert!(
-        m["message"].as_str().unwrap().contains("`absent-doc`"),
-        "{m}"
-    );
+    assert!(m["message"].as_str().unwrap().contains("`absent-doc`"), "{m}");
     assert_eq!(
         v["coverage"],
         serde_json::json!({"standard": "mini:1", "clauses": 3, "covered": 1, "draft_only": 1, "gaps": 1})
@@ -474,10 +388,7 @@ fn diag_io_non_utf8_file() {
 fn diag_template_broken_override() {
     let hb = Handbook::fixture("diag-template");
     let (code, v) = hb.check_json(TODAY, &[]);
-    assert_eq!(
-        code, 1,
-        "check must catch a template that would break the build"
-    );
+    assert_eq!(code, 1, "check must catch a template that would break the build");
     let d = one(&v, "template");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "templates/page.html");
@@ -536,27 +447,21 @@ fn failed_build_leaves_the_previous_site_byte_for_byte() {
     );
     let r = hb.run(&["build", "--today", "2026-09-01"]).expect(1);
     assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
-    assert_eq!(
-        hashes(&out),
-        before,
-        "the failed build changed the previous output"
-    );
+    assert_eq!(hashes(&out), before, "the failed build changed the previous output");
 
     // A broken template: the build fails while rendering.
     hb.write("docs/policies/service-management-policy.md", policy);
-    hb.write("templates/register.html", "{% extends \"base.html\" %}{% block content %}{{ nope | nosuchfilter }}{% endblock content %}");
+    hb.write(
+        "templates/register.html",
+        "{% extends \"base.html\" %}{% block content %}{{ nope | nosuchfilter }}{% endblock content %}",
+    );
     let r = hb.run(&["build", "--today", "2026-09-01"]).expect(1);
     assert!(r.stderr.contains("error[template]"), "{}", r.stderr);
-    assert_eq!(
-        hashes(&out),
-        before,
-        "the failed render changed the previous output"
-    );
+    assert_eq!(hashes(&out), before, "the failed render changed the previous output");
 
     // Warnings with --strict: nothing is written either.
     std::fs::remove_file(hb.path("templates/register.html")).unwrap();
-    hb.run(&["build", "--strict", "--today", "2026-09-01"])
-        .expect(1);
+    hb.run(&["build", "--strict", "--today", "2026-09-01"]).expect(1);
     assert_eq!(hashes(&out), before);
 
     // No staging leftovers next to the output.
@@ -585,10 +490,7 @@ fn user_template_overrides_the_theme_by_name() {
         html.contains("<div class=\"custom-page\">CUSTOM POL-001; mail sms@acme.example</div>"),
         "{html}"
     );
-    assert!(
-        !html.contains("Document control"),
-        "the theme's page.html was used"
-    );
+    assert!(!html.contains("Document control"), "the theme's page.html was used");
     // Other pages still come from the theme, with the same base.
     let reg = hb.read("public/register/index.html");
     assert!(reg.contains("Document register") && !reg.contains("custom-page"));
@@ -636,16 +538,10 @@ fn base_url_sub_path_prefixes_every_internal_href_and_src() {
         .iter()
         .find(|c| c["number"] == "8.6.1")
         .unwrap();
-    assert_eq!(
-        c["documents"][0]["url"],
-        "/sub/dir/procedures/incident-management/"
-    );
-    assert!(hb
-        .read("public/sitemap.xml")
-        .contains("<loc>/sub/dir/register/</loc>"));
+    assert_eq!(c["documents"][0]["url"], "/sub/dir/procedures/incident-management/");
+    assert!(hb.read("public/sitemap.xml").contains("<loc>/sub/dir/register/</loc>"));
     // A base without the trailing slash means the same.
-    hb.run(&["build", "--today", TODAY, "--base-url", "/sub/dir"])
-        .expect(0);
+    hb.run(&["build", "--today", TODAY, "--base-url", "/sub/dir"]).expect(0);
     assert_eq!(snapshot(&hb.path("public")), files);
 }
 
@@ -670,10 +566,7 @@ fn bom_and_crlf_files_are_accepted() {
     assert_eq!(v["documents"], 4);
     hb.run(&["build", "--today", TODAY]).expect(0);
     let html = hb.read("public/records/bom-crlf/index.html");
-    assert!(
-        html.contains("<h2 id=\"first-heading\">First heading</h2>"),
-        "{html}"
-    );
+    assert!(html.contains("<h2 id=\"first-heading\">First heading</h2>"), "{html}");
     assert!(html.contains("href=\"#second\""));
     assert!(!html.contains('\u{feff}'));
     // Positions in a BOM + CRLF file are still right.
@@ -683,13 +576,7 @@ fn bom_and_crlf_files_are_accepted() {
     );
     let (code, v) = hb.check_json(TODAY, &[]);
     assert_eq!(code, 1);
-    assert_at(
-        &one(&v, "broken-anchor"),
-        "error",
-        "docs/records/bom-crlf.md",
-        6,
-        6,
-    );
+    assert_at(&one(&v, "broken-anchor"), "error", "docs/records/bom-crlf.md", 6, 6);
 }
 
 #[test]
@@ -722,10 +609,7 @@ fn front_matter_errors_point_at_the_offending_line() {
     let (_, v) = hb.check_json(TODAY, &[]);
     let d = one(&v, "front-matter");
     assert_at(&d, "error", "docs/records/dates.md", 1, 1);
-    assert!(
-        d["message"].as_str().unwrap().contains("never closed"),
-        "{d}"
-    );
+    assert!(d["message"].as_str().unwrap().contains("never closed"), "{d}");
     hb.write("docs/records/dates.md", "# Just text\n");
     let (_, v) = hb.check_json(TODAY, &[]);
     assert!(one(&v, "front-matter")["message"]
@@ -752,27 +636,13 @@ fn root_is_found_upward_and_with_the_flag() {
     smsdoc(parent, &["--root", "handbook", "check", "--today", TODAY]).expect(0);
     smsdoc(
         parent,
-        &[
-            "check",
-            "--root",
-            hb.root.to_str().unwrap(),
-            "--today",
-            TODAY,
-        ],
+        &["check", "--root", hb.root.to_str().unwrap(), "--today", TODAY],
     )
     .expect(0);
     // --out is relative to the working directory.
     smsdoc(
         parent,
-        &[
-            "--root",
-            "handbook",
-            "build",
-            "--out",
-            "elsewhere",
-            "--today",
-            TODAY,
-        ],
+        &["--root", "handbook", "build", "--out", "elsewhere", "--today", TODAY],
     )
     .expect(0);
     assert!(parent.join("elsewhere/index.html").is_file());
@@ -789,29 +659,18 @@ fn root_is_found_upward_and_with_the_flag() {
 fn version_and_help() {
     let hb = Handbook::empty();
     let r = hb.run(&["--version"]).expect(0);
-    assert_eq!(
-        r.stdout.trim(),
-        format!("smsdoc {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(r.stdout.trim(), format!("smsdoc {}", env!("CARGO_PKG_VERSION")));
     let r = hb.run(&["--help"]).expect(0);
     for cmd in ["build", "check", "clauses", "export", "init"] {
         assert!(r.stdout.contains(cmd), "--help lacks {cmd}:\n{}", r.stdout);
     }
     let r = hb.run(&["check", "--help"]).expect(0);
     for opt in ["--today", "--strict", "--format", "--root", "--quiet"] {
-        assert!(
-            r.stdout.contains(opt),
-            "check --help lacks {opt}:\n{}",
-            r.stdout
-        );
+        assert!(r.stdout.contains(opt), "check --help lacks {opt}:\n{}", r.stdout);
     }
     let r = hb.run(&["build", "--help"]).expect(0);
     for opt in ["--out", "--base-url", "--no-drafts"] {
-        assert!(
-            r.stdout.contains(opt),
-            "build --help lacks {opt}:\n{}",
-            r.stdout
-        );
+        assert!(r.stdout.contains(opt), "build --help lacks {opt}:\n{}", r.stdout);
     }
     // Usage errors are exit 2.
     hb.run(&["check", "--format", "xml"]).expect(2);
@@ -830,9 +689,7 @@ fn clauses_prints_catalogues_and_required_keys() {
         .expect("8.6.1 listed");
     assert!(line.contains("Incident management"), "{line}");
     assert!(r.stdout.contains("ISO/IEC 20000-1:2018"));
-    let r = hb
-        .run(&["clauses", "--standard", "iso27001:2022"])
-        .expect(0);
+    let r = hb.run(&["clauses", "--standard", "iso27001:2022"]).expect(0);
     let line = r
         .stdout
         .lines()
@@ -847,9 +704,7 @@ fn clauses_prints_catalogues_and_required_keys() {
         .find(|l| l.starts_with("sms-scope "))
         .expect("sms-scope listed");
     assert!(line.contains("Scope of the SMS"), "{line}");
-    let r = hb
-        .run(&["clauses", "--standard", "iso99999:2030"])
-        .expect(2);
+    let r = hb.run(&["clauses", "--standard", "iso99999:2030"]).expect(2);
     assert!(r.stderr.contains("unknown standard"), "{}", r.stderr);
 }
 
@@ -870,16 +725,12 @@ fn no_internal_link_in_the_built_site_is_dead() {
         assert!(dead.is_empty(), "{args:?}:\n{}", dead.join("\n"));
     }
     // Drafts left out: nothing may point at their pages.
-    hb.run(&["build", "--today", TODAY, "--no-drafts"])
-        .expect(0);
+    hb.run(&["build", "--today", TODAY, "--no-drafts"]).expect(0);
     let dead = dead_links(&hb.path("public"), Some("/"));
     assert!(dead.is_empty(), "--no-drafts:\n{}", dead.join("\n"));
     for fixture in ["handbook", "links", "link-graph"] {
         let hb = Handbook::fixture(fixture);
-        hb.write(
-            "smsdoc.toml",
-            hb.read("smsdoc.toml").replace("base_url = \"/\"\n", ""),
-        );
+        hb.write("smsdoc.toml", hb.read("smsdoc.toml").replace("base_url = \"/\"\n", ""));
         hb.run(&["build", "--today", TODAY]).expect(0);
         let dead = dead_links(&hb.path("public"), None);
         assert!(dead.is_empty(), "{fixture}, relative:\n{}", dead.join("\n"));

@@ -52,10 +52,9 @@ fn matrix_rows(html: &str) -> Vec<Vec<(String, String, Vec<String>)>> {
                 .skip(1)
                 .filter_map(|row| {
                     let tag_end = row.find('>')?;
-                    let status =
-                        attr_values(&row[..tag_end + 1].replace("<tr", " "), "data-status")
-                            .into_iter()
-                            .next()?;
+                    let status = attr_values(&row[..tag_end + 1].replace("<tr", " "), "data-status")
+                        .into_iter()
+                        .next()?;
                     let th = between(row, "<th", "</th>");
                     Some((
                         text_of(&th[th.find('>').unwrap() + 1..]),
@@ -68,10 +67,7 @@ fn matrix_rows(html: &str) -> Vec<Vec<(String, String, Vec<String>)>> {
         .collect()
 }
 
-fn row<'a>(
-    rows: &'a [(String, String, Vec<String>)],
-    number: &str,
-) -> &'a (String, String, Vec<String>) {
+fn row<'a>(rows: &'a [(String, String, Vec<String>)], number: &str) -> &'a (String, String, Vec<String>) {
     rows.iter()
         .find(|r| r.0.split_whitespace().next() == Some(number))
         .unwrap_or_else(|| panic!("no matrix row for {number}"))
@@ -85,10 +81,7 @@ fn statuses_across_two_standards_in_coverage_json() {
     assert_eq!(v["standard"], "iso20000-1:2018");
     let first = &v["clauses"][0];
     for key in ["number", "title", "status", "documents"] {
-        assert!(
-            first.get(key).is_some(),
-            "clause entry lacks {key}: {first}"
-        );
+        assert!(first.get(key).is_some(), "clause entry lacks {key}: {first}");
     }
     let c = clause_map(&v);
     assert_eq!(c["8.6.1"], ("covered".into(), vec!["PRO-001".into()]));
@@ -114,15 +107,8 @@ fn statuses_across_two_standards_in_coverage_json() {
     assert_eq!(stds[1]["standard"], "iso27001:2022");
     let iso27 = clause_map(&stds[1]);
     assert_eq!(iso27["A.5.24"], ("covered".into(), vec!["PRO-001".into()]));
-    assert_eq!(
-        iso27["A.5.1"],
-        ("draft-only".into(), vec!["PRO-002".into()])
-    );
-    assert_eq!(
-        iso27["A.5.2"],
-        ("gap".into(), vec![]),
-        "retired never counts"
-    );
+    assert_eq!(iso27["A.5.1"], ("draft-only".into(), vec!["PRO-002".into()]));
+    assert_eq!(iso27["A.5.2"], ("gap".into(), vec![]), "retired never counts");
     assert_eq!(iso27["5.2"], ("covered".into(), vec!["POL-001".into()]));
     // Required documents: present, draft-only, missing (retired = missing).
     let req: BTreeMap<&str, &str> = stds[0]["required_documents"]
@@ -156,10 +142,7 @@ fn parent_is_covered_only_when_all_children_are() {
     let text = hb.read("docs/policy-draft.md");
     hb.write(
         "docs/policy-draft.md",
-        text.replace(
-            "status: draft",
-            "status: approved\nlast_reviewed: 2026-03-01",
-        ),
+        text.replace("status: draft", "status: approved\nlast_reviewed: 2026-03-01"),
     );
     hb.run(&["build", "--today", TODAY]).expect(0);
     let c = clause_map(&coverage_json(&hb));
@@ -219,14 +202,7 @@ fn coverage_numbers_agree_everywhere() {
     let hb = built("coverage");
     let v = coverage_json(&hb);
     let (_, report) = hb.check_json(TODAY, &[]);
-    let count = |clauses: &Value, s: &str| {
-        clauses
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["status"] == s)
-            .count()
-    };
+    let count = |clauses: &Value, s: &str| clauses.as_array().unwrap().iter().filter(|c| c["status"] == s).count();
     let (covered, draft, gaps) = (
         count(&v["clauses"], "covered"),
         count(&v["clauses"], "draft-only"),
@@ -244,12 +220,10 @@ fn coverage_numbers_agree_everywhere() {
     );
     let pct = covered * 100 / total;
     let home = text_of(&hb.read("public/index.html"));
-    let want =
-        format!("{pct}% {covered} of {total} clauses covered · {draft} draft only · {gaps} gaps");
+    let want = format!("{pct}% {covered} of {total} clauses covered · {draft} draft only · {gaps} gaps");
     assert!(home.contains(&want), "home page lacks {want:?}:\n{home}");
     let page = text_of(&hb.read("public/coverage/index.html"));
-    let want =
-        format!("{pct}% covered: {covered} of {total} clauses · {draft} draft only · {gaps} gaps");
+    let want = format!("{pct}% covered: {covered} of {total} clauses · {draft} draft only · {gaps} gaps");
     assert!(page.contains(&want), "/coverage/ lacks {want:?}");
     // The second standard too.
     let s27 = &v["standards"][1];
@@ -262,19 +236,10 @@ fn coverage_numbers_agree_everywhere() {
     assert_eq!(t["covered"], 2);
     // The CSV has the same statuses.
     let csv = hb.read("public/coverage.csv");
-    let iso20: Vec<&str> = csv
-        .lines()
-        .filter(|l| l.starts_with("iso20000-1:2018,"))
-        .collect();
+    let iso20: Vec<&str> = csv.lines().filter(|l| l.starts_with("iso20000-1:2018,")).collect();
     assert_eq!(iso20.len(), total);
-    assert_eq!(
-        iso20.iter().filter(|l| l.contains(",covered,")).count(),
-        covered
-    );
-    assert_eq!(
-        iso20.iter().filter(|l| l.contains(",draft-only,")).count(),
-        draft
-    );
+    assert_eq!(iso20.iter().filter(|l| l.contains(",covered,")).count(), covered);
+    assert_eq!(iso20.iter().filter(|l| l.contains(",draft-only,")).count(), draft);
     assert!(
         csv.lines()
             .any(|l| l == "iso20000-1:2018,8.6.1,Incident management,covered,PRO-001"),
@@ -289,11 +254,7 @@ fn coverage_numbers_agree_everywhere() {
         .unwrap()
         .iter()
         .filter(|d| {
-            d["code"] == "uncovered-clause"
-                && d["message"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("ISO/IEC 20000-1:2018 ")
+            d["code"] == "uncovered-clause" && d["message"].as_str().unwrap().starts_with("ISO/IEC 20000-1:2018 ")
         })
         .count();
     assert!(leaves_not_covered > 0 && leaves_not_covered <= draft + gaps);
@@ -302,22 +263,13 @@ fn coverage_numbers_agree_everywhere() {
 #[test]
 fn drafts_left_out_of_the_site_do_not_count() {
     let hb = Handbook::fixture("coverage");
-    hb.run(&["build", "--today", TODAY, "--no-drafts"])
-        .expect(0);
+    hb.run(&["build", "--today", TODAY, "--no-drafts"]).expect(0);
     let c = clause_map(&coverage_json(&hb));
     assert_eq!(c["8.6.2"], ("gap".into(), vec![]));
     let (_, report) = hb.check_json(TODAY, &["--no-drafts"]);
     assert_eq!(report["coverage"]["draft_only"], 0);
     let md = hb
-        .run(&[
-            "export",
-            "coverage",
-            "--format",
-            "md",
-            "--today",
-            TODAY,
-            "--no-drafts",
-        ])
+        .run(&["export", "coverage", "--format", "md", "--today", TODAY, "--no-drafts"])
         .expect(0)
         .stdout;
     assert!(!md.contains("PRO-002"), "a left-out draft is listed:\n{md}");
@@ -336,10 +288,7 @@ fn export_coverage_in_every_format() {
         .expect(0)
         .stdout;
     assert_eq!(csv, hb.read("public/coverage.csv"));
-    assert_eq!(
-        csv.lines().next(),
-        Some("standard,number,title,status,documents")
-    );
+    assert_eq!(csv.lines().next(), Some("standard,number,title,status,documents"));
     let md = hb
         .run(&["export", "coverage", "--format", "md", "--today", TODAY])
         .expect(0)
@@ -356,24 +305,14 @@ fn export_coverage_in_every_format() {
         md.contains("| 8.6.2 | Service request management | Draft only | PRO-002 |"),
         "{md}"
     );
-    assert!(
-        md.contains("| 8.6.3 | Problem management | Gap |  |"),
-        "{md}"
-    );
+    assert!(md.contains("| 8.6.3 | Problem management | Gap |  |"), "{md}");
     assert!(md.contains("## ISO/IEC 27001:2022 coverage: 2 of "), "{md}");
     // Unsupported combination is a usage error.
     hb.run(&["export", "coverage", "--format", "ics"]).expect(2);
     // Exporting never writes the site.
     let out = hash_dir(&hb);
-    hb.run(&[
-        "export",
-        "coverage",
-        "--format",
-        "json",
-        "--today",
-        "2027-01-01",
-    ])
-    .expect(0);
+    hb.run(&["export", "coverage", "--format", "json", "--today", "2027-01-01"])
+        .expect(0);
     assert_eq!(hash_dir(&hb), out);
 }
 
@@ -401,10 +340,7 @@ fn custom_catalogue_drives_coverage() {
     );
     let unc = with_code(&report, "uncovered-clause");
     assert_eq!(unc.len(), 1, "only the leaf 2.1.2 is reported: {unc:#?}");
-    assert!(unc[0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("2.1.2 Logging"));
+    assert!(unc[0]["message"].as_str().unwrap().contains("2.1.2 Logging"));
     let m = one(&report, "missing-required-document");
     assert!(m["message"].as_str().unwrap().contains("alert-runbook"));
     // Clause pages exist for the custom catalogue, and `clauses` prints it.
@@ -460,28 +396,26 @@ fn broken_custom_catalogue_exits_2_naming_file_and_line() {
     // A parent that is not listed: the line of that clause.
     hb.write(
         "controls.yaml",
-        text.replace(
-            "\"Logging\", parent: \"2.1\"}",
-            "\"Logging\", parent: \"2.9\"}",
-        ),
+        text.replace("\"Logging\", parent: \"2.1\"}", "\"Logging\", parent: \"2.9\"}"),
     );
     let r = hb.run(&["check", "--today", TODAY]).expect(2);
     assert!(r.stderr.contains("controls.yaml:12:"), "{}", r.stderr);
     assert!(r.stderr.contains("names parent 2.9"), "{}", r.stderr);
     // A clause listed twice: the line of the second one.
-    hb.write("controls.yaml", text.replace("  - {number: \"2\", title: \"Operations\"}", "  - {number: \"2\", title: \"Operations\"}\n  - {number: \"1.2\", title: \"Roles again\", parent: \"1\"}"));
+    hb.write(
+        "controls.yaml",
+        text.replace(
+            "  - {number: \"2\", title: \"Operations\"}",
+            "  - {number: \"2\", title: \"Operations\"}\n  - {number: \"1.2\", title: \"Roles again\", parent: \"1\"}",
+        ),
+    );
     let r = hb.run(&["check", "--today", TODAY]).expect(2);
     assert!(r.stderr.contains("controls.yaml:10:"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("clause 1.2 is listed twice"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("clause 1.2 is listed twice"), "{}", r.stderr);
     // A catalogue file that does not exist: the config line naming it.
     hb.write(
         "smsdoc.toml",
-        hb.read("smsdoc.toml")
-            .replace("controls.yaml", "controls.yml"),
+        hb.read("smsdoc.toml").replace("controls.yaml", "controls.yml"),
     );
     let r = hb.run(&["check", "--today", TODAY]).expect(2);
     assert!(r.stderr.contains("smsdoc.toml:4:15"), "{}", r.stderr);

@@ -25,7 +25,8 @@ fn example_builds_with_full_clause_coverage() {
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error["), "{stderr}");
 
-    let cov: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("site/coverage.json")).unwrap()).unwrap();
+    let cov: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("site/coverage.json")).unwrap()).unwrap();
     assert_eq!(cov["standard"], "iso20000-1:2018");
     let clauses = cov["clauses"].as_array().unwrap();
     assert_eq!(clauses.len(), 70, "every clause below the top level");
@@ -41,7 +42,10 @@ fn example_builds_with_full_clause_coverage() {
         .collect();
     assert_eq!(missing, ["service-budgets"], "only the gap documented in DOC-000");
     let about = std::fs::read_to_string(example().join("docs/about-this-handbook.md")).unwrap();
-    assert!(about.contains("service-budgets"), "the deliberate gap is explained in the handbook");
+    assert!(
+        about.contains("service-budgets"),
+        "the deliberate gap is explained in the handbook"
+    );
 }
 
 #[test]
@@ -52,10 +56,23 @@ fn example_shows_overdue_and_due_soon_reviews_for_the_next_five_years() {
             .arg(example())
             .output()
             .unwrap();
-        assert_eq!(run.status.code(), Some(0), "{today}: {}", String::from_utf8_lossy(&run.stderr));
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{today}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-        assert!(report["reviews"]["overdue"].as_u64().unwrap() > 0, "{today}: {}", report["reviews"]);
-        assert!(report["reviews"]["due_soon"].as_u64().unwrap() > 0, "{today}: {}", report["reviews"]);
+        assert!(
+            report["reviews"]["overdue"].as_u64().unwrap() > 0,
+            "{today}: {}",
+            report["reviews"]
+        );
+        assert!(
+            report["reviews"]["due_soon"].as_u64().unwrap() > 0,
+            "{today}: {}",
+            report["reviews"]
+        );
         assert_eq!(report["coverage"]["gaps"], 0, "{today}");
     }
 }

@@ -24,15 +24,34 @@ fn init_writes_a_handbook_that_builds_and_checks_with_only_draft_and_gap_warning
     assert!(dir.join("docs/sms/sms-scope.md").is_file());
     assert!(dir.join("docs/policies/service-management-policy.md").is_file());
 
-    let check = smsdoc(&["check", "--root", dir.to_str().unwrap(), "--today", "2026-11-24", "--format", "json"], tmp.path());
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    let check = smsdoc(
+        &[
+            "check",
+            "--root",
+            dir.to_str().unwrap(),
+            "--today",
+            "2026-11-24",
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     let diags = report["diagnostics"].as_array().unwrap();
     assert!(!diags.is_empty());
     for d in diags {
         assert_eq!(d["severity"], "warning", "{d}");
         let code = d["code"].as_str().unwrap();
-        assert!(matches!(code, "uncovered-clause" | "missing-required-document"), "unexpected finding {d}");
+        assert!(
+            matches!(code, "uncovered-clause" | "missing-required-document"),
+            "unexpected finding {d}"
+        );
         assert!(
             d["message"].as_str().unwrap().contains("draft"),
             "every gap of a fresh handbook is a draft waiting for approval: {d}"
@@ -42,10 +61,18 @@ fn init_writes_a_handbook_that_builds_and_checks_with_only_draft_and_gap_warning
     // top-level clause with clauses no required document cites, and the start page.
     assert_eq!(report["documents"], 60);
     assert_eq!(report["coverage"]["covered"], 0);
-    assert_eq!(report["coverage"]["gaps"], 0, "every clause is cited by a starter draft");
+    assert_eq!(
+        report["coverage"]["gaps"], 0,
+        "every clause is cited by a starter draft"
+    );
 
     let build = smsdoc(&["build", "--root", dir.to_str().unwrap()], tmp.path());
-    assert_eq!(build.status.code(), Some(0), "{}", String::from_utf8_lossy(&build.stderr));
+    assert_eq!(
+        build.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let page = std::fs::read_to_string(dir.join("public/sms/sms-scope/index.html")).unwrap();
     assert!(page.contains("Scope of the SMS"));
     assert!(page.contains("banner--draft"));
@@ -74,7 +101,12 @@ fn init_for_another_standard_and_unknown_standard() {
     let config = std::fs::read_to_string(tmp.path().join("isms/smsdoc.toml")).unwrap();
     assert!(config.contains("iso27001:2022"));
     let check = smsdoc(&["check", "--root", "isms"], tmp.path());
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 
     let bad = smsdoc(&["init", "x", "--standard", "iso2000"], tmp.path());
     assert_eq!(bad.status.code(), Some(2));

@@ -8,11 +8,7 @@ mod common;
 use common::*;
 
 fn body(html: &str) -> &str {
-    between(
-        html,
-        "<div class=\"doc__body\">",
-        "<footer class=\"doc__links\">",
-    )
+    between(html, "<div class=\"doc__body\">", "<footer class=\"doc__links\">")
 }
 
 fn built(fixture: &str, extra: &[&str]) -> Handbook {
@@ -68,17 +64,11 @@ fn every_link_form_resolves_to_the_exact_href() {
     let toc = between(&html, "<nav class=\"toc\"", "</nav>");
     assert_eq!(
         attr_values(toc, "href"),
-        [
-            "#purpose",
-            "#überblick-ähnliches",
-            "#überblick-ähnliches-1",
-            "#my-id"
-        ]
+        ["#purpose", "#überblick-ähnliches", "#überblick-ähnliches-1", "#my-id"]
     );
     // The back link from the procedure.
     let proc_html = hb.read("public/procedures/incident/index.html");
-    assert!(body(&proc_html)
-        .contains("Back to <a href=\"/policies/policy/\">Link policy (POL-001)</a>."));
+    assert!(body(&proc_html).contains("Back to <a href=\"/policies/policy/\">Link policy (POL-001)</a>."));
     // The fixture is clean: no link problems at all.
     let (code, v) = hb.check_json(TODAY, &[]);
     assert_eq!(code, 0);
@@ -129,12 +119,7 @@ fn broken_references_are_errors_at_line_and_column() {
         })
         .collect();
     let expect: [(&str, u64, u64, &str); 8] = [
-        (
-            "broken-link",
-            9,
-            20,
-            "`related` names unknown document id `PRO-404`",
-        ),
+        ("broken-link", 9, 20, "`related` names unknown document id `PRO-404`"),
         (
             "broken-link",
             10,
@@ -143,19 +128,9 @@ fn broken_references_are_errors_at_line_and_column() {
         ),
         ("broken-link", 14, 13, "unknown document id `PRO-999`"),
         ("broken-link", 15, 15, "`procedures/gone.md` does not exist"),
-        (
-            "broken-link",
-            16,
-            11,
-            "points outside the content directory",
-        ),
+        ("broken-link", 16, 11, "points outside the content directory"),
         ("broken-anchor", 17, 13, "no heading `#nowhere` in PRO-001"),
-        (
-            "broken-anchor",
-            17,
-            37,
-            "no heading `#nope` in this document",
-        ),
+        ("broken-anchor", 17, 37, "no heading `#nope` in this document"),
         ("broken-link", 18, 13, "unknown clause `8.6.9`"),
     ];
     assert_eq!(got.len(), expect.len(), "{got:#?}");
@@ -165,24 +140,13 @@ fn broken_references_are_errors_at_line_and_column() {
     }
     // Helpful hints.
     let anchors = with_code(&v, "broken-anchor");
-    assert!(
-        anchors[0]["help"].as_str().unwrap().contains("scope"),
-        "{}",
-        anchors[0]
-    );
+    assert!(anchors[0]["help"].as_str().unwrap().contains("scope"), "{}", anchors[0]);
     let clause = findings(&v).into_iter().find(|d| d["line"] == 18).unwrap();
-    assert!(
-        clause["help"].as_str().unwrap().contains("8.6.1"),
-        "{clause}"
-    );
+    assert!(clause["help"].as_str().unwrap().contains("8.6.1"), "{clause}");
 
     // The human format names file and line, and the build writes nothing.
     let r = hb.run(&["check", "--today", TODAY]).expect(1);
-    assert!(
-        r.stderr.contains("docs/policies/policy.md:14:13"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("docs/policies/policy.md:14:13"), "{}", r.stderr);
     assert!(r.stderr.contains("error[broken-link]"), "{}", r.stderr);
     let r = hb.run(&["build", "--today", TODAY]).expect(1);
     assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
@@ -198,24 +162,14 @@ fn a_single_broken_link_fails_check_naming_file_and_line() {
         text.replace("Back to [[POL-001]].", "Back to [[POL-002]]."),
     );
     let r = hb.run(&["check", "--today", TODAY]).expect(1);
-    assert!(
-        r.stderr.contains("docs/procedures/incident.md:16:9"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("docs/procedures/incident.md:16:9"), "{}", r.stderr);
     assert!(r.stderr.contains("`POL-002`"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean [[POL-001]]?"), "{}", r.stderr);
+    let r = hb.run(&["check", "--today", TODAY, "--format", "github"]).expect(1);
     assert!(
-        r.stderr.contains("did you mean [[POL-001]]?"),
-        "{}",
-        r.stderr
-    );
-    let r = hb
-        .run(&["check", "--today", TODAY, "--format", "github"])
-        .expect(1);
-    assert!(
-        r.stdout.lines().any(|l| l.starts_with(
-            "::error file=docs/procedures/incident.md,line=16,col=9,title=broken-link::"
-        )),
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=docs/procedures/incident.md,line=16,col=9,title=broken-link::")),
         "{}",
         r.stdout
     );
@@ -225,20 +179,14 @@ fn a_single_broken_link_fails_check_naming_file_and_line() {
 fn links_to_and_from_a_retired_document_warn_and_pages_show_the_graph() {
     let hb = Handbook::fixture("link-graph");
     let (code, v) = hb.check_json(TODAY, &[]);
-    assert_eq!(
-        code, 0,
-        "links to a retired document are warnings, not errors"
-    );
+    assert_eq!(code, 0, "links to a retired document are warnings, not errors");
     let retired: Vec<_> = with_code(&v, "broken-link");
     assert_eq!(retired.len(), 2, "{retired:#?}");
     assert_at(retired[0], "warning", "docs/change-policy.md", 14, 55);
     assert_at(retired[1], "warning", "docs/change-procedure.md", 12, 35);
     for d in &retired {
         assert!(
-            d["message"]
-                .as_str()
-                .unwrap()
-                .contains("retired document POL-001"),
+            d["message"].as_str().unwrap().contains("retired document POL-001"),
             "{d}"
         );
         assert!(
@@ -277,9 +225,8 @@ fn links_to_and_from_a_retired_document_warn_and_pages_show_the_graph() {
     // Supersedes / superseded by.
     assert_eq!(section(&policy, "Supersedes"), ["/old-change-policy/"]);
     assert_eq!(section(&old, "Superseded by"), ["/change-policy/"]);
-    assert!(text_of(&old).contains(
-        "Retired. This document is no longer in force; it is superseded by POL-002 Change policy"
-    ));
+    assert!(text_of(&old)
+        .contains("Retired. This document is no longer in force; it is superseded by POL-002 Change policy"));
 }
 
 #[test]
@@ -312,21 +259,13 @@ fn unknown_related_and_supersedes_ids_are_broken_links_at_the_id() {
         text.replace("related: [PRO-002]", "related: [change procedure]"),
     );
     let (_, v) = hb.check_json(TODAY, &[]);
-    assert_at(
-        &one(&v, "invalid-field"),
-        "error",
-        "docs/change-policy.md",
-        9,
-        11,
-    );
+    assert_at(&one(&v, "invalid-field"), "error", "docs/change-policy.md", 9, 11);
 }
 
 #[test]
 fn links_to_drafts_left_out_by_no_drafts_are_not_dead_links() {
     let hb = Handbook::fixture("handbook");
-    let r = hb
-        .run(&["build", "--today", TODAY, "--no-drafts"])
-        .expect(0);
+    let r = hb.run(&["build", "--today", TODAY, "--no-drafts"]).expect(0);
     assert!(!hb.exists("public/records/service-register/index.html"));
     assert!(
         r.stderr.contains("REC-001"),
@@ -343,11 +282,5 @@ fn links_to_drafts_left_out_by_no_drafts_are_not_dead_links() {
     }
     let (_, v) = hb.check_json(TODAY, &["--no-drafts"]);
     let d = one(&v, "broken-link");
-    assert_at(
-        &d,
-        "warning",
-        "docs/policies/service-management-policy.md",
-        26,
-        21,
-    );
+    assert_at(&d, "warning", "docs/policies/service-management-policy.md", 26, 21);
 }

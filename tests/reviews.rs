@@ -21,10 +21,7 @@ fn each_review_status_is_counted_and_reported_once() {
     assert_eq!(v["documents"], 7);
     // Approved documents only: the overdue draft and the retired policy
     // are not counted, the record needs no review date.
-    assert_eq!(
-        v["reviews"],
-        json!({"overdue": 1, "due_soon": 1, "missing": 1})
-    );
+    assert_eq!(v["reviews"], json!({"overdue": 1, "due_soon": 1, "missing": 1}));
     let f = findings(&v);
     assert_eq!(f.len(), 3, "{f:#?}");
     let overdue = one(&v, "review-overdue");
@@ -33,10 +30,7 @@ fn each_review_status_is_counted_and_reported_once() {
         overdue["message"],
         "PRO-001 Incident management was due for review on 2026-01-01 (151 days overdue)"
     );
-    assert!(overdue["help"]
-        .as_str()
-        .unwrap()
-        .contains("Service Desk Manager"));
+    assert!(overdue["help"].as_str().unwrap().contains("Service Desk Manager"));
     let soon = one(&v, "review-due-soon");
     assert_at(&soon, "warning", "docs/due-soon.md", 8, 14);
     assert_eq!(
@@ -47,17 +41,11 @@ fn each_review_status_is_counted_and_reported_once() {
     assert_at(&missing, "warning", "docs/missing.md", 2, 5);
     for d in f {
         let file = d["file"].as_str().unwrap();
-        assert!(
-            !file.ends_with("draft.md") && !file.ends_with("retired.md"),
-            "{d}"
-        );
+        assert!(!file.ends_with("draft.md") && !file.ends_with("retired.md"), "{d}");
     }
     // A day later the due-soon window has moved; a year later all are overdue.
     let (_, v) = hb.check_json("2026-06-16", &[]);
-    assert_eq!(
-        v["reviews"],
-        json!({"overdue": 2, "due_soon": 0, "missing": 1})
-    );
+    assert_eq!(v["reviews"], json!({"overdue": 2, "due_soon": 0, "missing": 1}));
     let (_, v) = hb.check_json("2026-05-15", &[]);
     assert_eq!(
         v["reviews"],
@@ -65,10 +53,7 @@ fn each_review_status_is_counted_and_reported_once() {
         "2026-06-15 is 31 days away"
     );
     let (_, v) = hb.check_json("2027-03-02", &[]);
-    assert_eq!(
-        v["reviews"],
-        json!({"overdue": 3, "due_soon": 0, "missing": 1})
-    );
+    assert_eq!(v["reviews"], json!({"overdue": 3, "due_soon": 0, "missing": 1}));
 }
 
 #[test]
@@ -78,7 +63,9 @@ fn pages_show_review_banners_and_the_dashboard_sections() {
     let page = |p: &str| text_of(&hb.read(&format!("public/{p}/index.html")));
     let overdue = page("overdue");
     assert!(
-        overdue.contains("Review overdue. The next review was due on 2026-01-01 (151 days ago). Owner: Service Desk Manager."),
+        overdue.contains(
+            "Review overdue. The next review was due on 2026-01-01 (151 days ago). Owner: Service Desk Manager."
+        ),
         "{overdue}"
     );
     let soon = page("due-soon");
@@ -94,15 +81,9 @@ fn pages_show_review_banners_and_the_dashboard_sections() {
     );
     assert!(current.contains("Next review ✓ 2027-03-01"), "{current}");
     let missing = page("missing");
-    assert!(
-        missing.contains("Next review ? No review date"),
-        "{missing}"
-    );
+    assert!(missing.contains("Next review ? No review date"), "{missing}");
     let draft = page("draft");
-    assert!(
-        draft.contains("Draft. This document is not approved"),
-        "{draft}"
-    );
+    assert!(draft.contains("Draft. This document is not approved"), "{draft}");
     let retired = page("retired");
     assert!(
         retired.contains("Retired. This document is no longer in force"),
@@ -117,11 +98,7 @@ fn pages_show_review_banners_and_the_dashboard_sections() {
     // The dashboard: one section per kind, each listing exactly its documents.
     let html = hb.read("public/reviews/index.html");
     let section = |key: &str| -> Vec<String> {
-        let s = between(
-            &html,
-            &format!("<section aria-labelledby=\"rev-{key}\""),
-            "</section>",
-        );
+        let s = between(&html, &format!("<section aria-labelledby=\"rev-{key}\""), "</section>");
         attr_values(s, "href")
     };
     assert_eq!(section("overdue"), ["/overdue/"]);
@@ -134,16 +111,11 @@ fn pages_show_review_banners_and_the_dashboard_sections() {
         "{all}"
     );
     assert!(
-        all.contains(
-            "2026-01-01 151 days ago PRO-001 Incident management procedure Service Desk Manager"
-        ),
+        all.contains("2026-01-01 151 days ago PRO-001 Incident management procedure Service Desk Manager"),
         "{all}"
     );
     assert!(all.contains("2026-06-15 in 14 days PRO-002"), "{all}");
-    assert!(
-        !all.contains("POL-009"),
-        "retired documents are not on the dashboard"
-    );
+    assert!(!all.contains("POL-009"), "retired documents are not on the dashboard");
     // The home page names the counts too.
     let home = text_of(&hb.read("public/index.html"));
     assert!(home.contains("⚠ 1 overdue"), "{home}");
@@ -167,19 +139,9 @@ fn ics_lines(ics: &str) -> Vec<String> {
             !physical.contains('\n') && !physical.contains('\r'),
             "bare LF or CR in {physical:?}"
         );
-        assert!(
-            physical.len() <= 75,
-            "{} octets: {physical:?}",
-            physical.len()
-        );
-        match physical
-            .strip_prefix(' ')
-            .or_else(|| physical.strip_prefix('\t'))
-        {
-            Some(cont) => lines
-                .last_mut()
-                .expect("continuation of nothing")
-                .push_str(cont),
+        assert!(physical.len() <= 75, "{} octets: {physical:?}", physical.len());
+        match physical.strip_prefix(' ').or_else(|| physical.strip_prefix('\t')) {
+            Some(cont) => lines.last_mut().expect("continuation of nothing").push_str(cont),
             None => lines.push(physical.to_string()),
         }
     }
@@ -253,27 +215,18 @@ fn reviews_ics_parses_back_to_one_event_per_next_review_date() {
         );
         assert!(prop(e, "DTEND;VALUE=DATE") > prop(e, "DTSTART;VALUE=DATE"));
     }
-    let pro2 = evs
-        .iter()
-        .find(|e| prop(e, "UID").contains("PRO-002"))
-        .unwrap();
+    let pro2 = evs.iter().find(|e| prop(e, "UID").contains("PRO-002")).unwrap();
     assert_eq!(
         prop(pro2, "SUMMARY"),
         "Review due: PRO-002 Requests\\, fulfilment\\; and access"
     );
-    let pro3 = evs
-        .iter()
-        .find(|e| prop(e, "UID").contains("PRO-003"))
-        .unwrap();
+    let pro3 = evs.iter().find(|e| prop(e, "UID").contains("PRO-003")).unwrap();
     assert_eq!(
         prop(pro3, "SUMMARY"),
         "Review due: PRO-003 Problem management for the whole organisation including suppliers and partners"
     );
     // A relative base URL is no URI: no URL property then.
-    assert!(
-        evs.iter().all(|e| e.iter().all(|(k, _)| k != "URL")),
-        "{evs:?}"
-    );
+    assert!(evs.iter().all(|e| e.iter().all(|(k, _)| k != "URL")), "{evs:?}");
 
     // UIDs are stable across builds (and across days).
     let uids = |ics: &str| -> Vec<String> {
@@ -309,14 +262,8 @@ fn reviews_ics_links_pages_when_the_base_url_is_absolute() {
     ])
     .expect(0);
     let evs = events(&ics_lines(&hb.read("public/reviews.ics")));
-    let pro1 = evs
-        .iter()
-        .find(|e| prop(e, "UID").contains("PRO-001"))
-        .unwrap();
-    assert_eq!(
-        prop(pro1, "URL"),
-        "https://intranet.example.com/sms/overdue/"
-    );
+    let pro1 = evs.iter().find(|e| prop(e, "UID").contains("PRO-001")).unwrap();
+    assert_eq!(prop(pro1, "URL"), "https://intranet.example.com/sms/overdue/");
 }
 
 // ---------------------------------------------------------------------------
@@ -327,17 +274,8 @@ fn reviews_ics_links_pages_when_the_base_url_is_absolute() {
 fn human_format_ends_with_one_summary_line() {
     let hb = Handbook::fixture("reviews");
     let r = hb.run(&["check", "--today", TODAY]).expect(0);
-    assert!(
-        r.stdout.is_empty(),
-        "human output goes to stderr: {}",
-        r.stdout
-    );
-    let last = r
-        .stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap();
+    assert!(r.stdout.is_empty(), "human output goes to stderr: {}", r.stdout);
+    let last = r.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
     let (head, tail) = last.split_once(" s — ").unwrap_or_else(|| panic!("{last}"));
     assert!(head.starts_with("checked 7 documents in "), "{last}");
     head["checked 7 documents in ".len()..]
@@ -349,20 +287,16 @@ fn human_format_ends_with_one_summary_line() {
         .unwrap_or_else(|| panic!("{last}"));
     let (_, v) = hb.check_json(TODAY, &[]);
     assert_eq!(warnings.parse::<usize>().unwrap(), diagnostics(&v).len());
-    assert!(r.stderr.contains(
-        "warning[review-overdue]: PRO-001 Incident management was due for review on 2026-01-01"
-    ));
+    assert!(r
+        .stderr
+        .contains("warning[review-overdue]: PRO-001 Incident management was due for review on 2026-01-01"));
     assert!(r.stderr.contains("docs/overdue.md:8:16"));
     // --quiet prints nothing for a passing run, the summary for a failing one.
     let r = hb.run(&["check", "--today", TODAY, "--quiet"]).expect(0);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
-    let r = hb
-        .run(&["check", "--today", TODAY, "--quiet", "--strict"])
-        .expect(1);
+    let r = hb.run(&["check", "--today", TODAY, "--quiet", "--strict"]).expect(1);
     assert!(
-        r.stderr
-            .lines()
-            .any(|l| l.starts_with("check failed: 7 documents in ")),
+        r.stderr.lines().any(|l| l.starts_with("check failed: 7 documents in ")),
         "{}",
         r.stderr
     );
@@ -381,27 +315,12 @@ fn json_format_has_the_spec_shape() {
     keys.sort();
     assert_eq!(
         keys,
-        [
-            "coverage",
-            "diagnostics",
-            "documents",
-            "reviews",
-            "today",
-            "version"
-        ]
+        ["coverage", "diagnostics", "documents", "reviews", "today", "version"]
     );
     assert_eq!(v["version"], 1);
-    let mut ckeys: Vec<&str> = v["coverage"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut ckeys: Vec<&str> = v["coverage"].as_object().unwrap().keys().map(String::as_str).collect();
     ckeys.sort();
-    assert_eq!(
-        ckeys,
-        ["clauses", "covered", "draft_only", "gaps", "standard"]
-    );
+    assert_eq!(ckeys, ["clauses", "covered", "draft_only", "gaps", "standard"]);
     for d in diagnostics(&v) {
         let mut dkeys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
         dkeys.sort();
@@ -416,12 +335,7 @@ fn json_format_has_the_spec_shape() {
     let positioned: Vec<(String, u64)> = diagnostics(&v)
         .iter()
         .filter(|d| d["file"].is_string())
-        .map(|d| {
-            (
-                d["file"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-            )
-        })
+        .map(|d| (d["file"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap()))
         .collect();
     let mut sorted = positioned.clone();
     sorted.sort();
@@ -431,9 +345,7 @@ fn json_format_has_the_spec_shape() {
 #[test]
 fn github_format_is_one_workflow_command_per_finding() {
     let hb = Handbook::fixture("reviews");
-    let r = hb
-        .run(&["check", "--today", TODAY, "--format", "github"])
-        .expect(0);
+    let r = hb.run(&["check", "--today", TODAY, "--format", "github"]).expect(0);
     let (_, v) = hb.check_json(TODAY, &[]);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), diagnostics(&v).len());
@@ -446,30 +358,23 @@ fn github_format_is_one_workflow_command_per_finding() {
     );
     assert!(lines
         .iter()
-        .any(|l| l
-            .starts_with("::warning file=docs/due-soon.md,line=8,col=14,title=review-due-soon::")));
+        .any(|l| l.starts_with("::warning file=docs/due-soon.md,line=8,col=14,title=review-due-soon::")));
     assert!(lines
         .iter()
         .any(|l| l.starts_with("::warning title=uncovered-clause::")));
     for l in &lines {
-        assert!(
-            l.starts_with("::warning ") || l.starts_with("::error "),
-            "{l}"
-        );
+        assert!(l.starts_with("::warning ") || l.starts_with("::error "), "{l}");
     }
     // Errors are ::error.
     hb.write(
         "docs/overdue.md",
-        hb.read("docs/overdue.md")
-            .replace("Body", "See [[PRO-404]]."),
+        hb.read("docs/overdue.md").replace("Body", "See [[PRO-404]]."),
     );
-    let r = hb
-        .run(&["check", "--today", TODAY, "--format", "github"])
-        .expect(1);
+    let r = hb.run(&["check", "--today", TODAY, "--format", "github"]).expect(1);
     assert!(
-        r.stdout.lines().any(
-            |l| l.starts_with("::error file=docs/overdue.md,line=10,col=5,title=broken-link::")
-        ),
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=docs/overdue.md,line=10,col=5,title=broken-link::")),
         "{}",
         r.stdout
     );
@@ -478,9 +383,7 @@ fn github_format_is_one_workflow_command_per_finding() {
 #[test]
 fn junit_format_is_well_formed_with_one_testcase_per_document() {
     let hb = Handbook::fixture("reviews");
-    let r = hb
-        .run(&["check", "--today", TODAY, "--format", "junit"])
-        .expect(0);
+    let r = hb.run(&["check", "--today", TODAY, "--format", "junit"]).expect(0);
     let names = check_xml(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{}", r.stdout));
     assert_eq!(names[0], "testsuites");
     let cases: Vec<&str> = r.stdout.split("<testcase ").skip(1).collect();
@@ -497,27 +400,16 @@ fn junit_format_is_well_formed_with_one_testcase_per_document() {
         "docs/retired.md",
         "docs/record.md",
     ] {
-        assert_eq!(
-            files.iter().filter(|x| *x == f).count(),
-            1,
-            "{f}: {files:?}"
-        );
+        assert_eq!(files.iter().filter(|x| *x == f).count(), 1, "{f}: {files:?}");
     }
     // Plus one case for the handbook-wide findings.
     assert_eq!(cases.len(), 8, "{files:?}");
-    assert!(
-        r.stdout.contains("tests=\"8\" failures=\"0\""),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("tests=\"8\" failures=\"0\""), "{}", r.stdout);
     assert!(
         !r.stdout.contains("<failure"),
         "warnings are not failures without --strict"
     );
-    let overdue = cases
-        .iter()
-        .find(|c| c.contains("file=\"docs/overdue.md\""))
-        .unwrap();
+    let overdue = cases.iter().find(|c| c.contains("file=\"docs/overdue.md\"")).unwrap();
     assert!(
         overdue.contains("<system-out>") && overdue.contains("review-overdue"),
         "{overdue}"
@@ -527,20 +419,13 @@ fn junit_format_is_well_formed_with_one_testcase_per_document() {
         .run(&["check", "--today", TODAY, "--format", "junit", "--strict"])
         .expect(1);
     check_xml(&r.stdout).unwrap();
-    assert!(
-        r.stdout.contains("<failure type=\"review-overdue\""),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("<failure type=\"review-overdue\""), "{}", r.stdout);
     // Titles with XML metacharacters stay well-formed.
     hb.write(
         "docs/record.md",
-        hb.read("docs/record.md")
-            .replace("Incident log", "Log <\"A&B\"> 'x'"),
+        hb.read("docs/record.md").replace("Incident log", "Log <\"A&B\"> 'x'"),
     );
-    let r = hb
-        .run(&["check", "--today", TODAY, "--format", "junit"])
-        .expect(0);
+    let r = hb.run(&["check", "--today", TODAY, "--format", "junit"]).expect(0);
     check_xml(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{}", r.stdout));
     assert!(
         r.stdout
@@ -555,8 +440,7 @@ fn exit_codes_with_strict_and_fail_on() {
     let hb = Handbook::fixture("reviews");
     for format in ["human", "json", "github", "junit"] {
         assert_eq!(
-            hb.run(&["check", "--today", TODAY, "--format", format])
-                .code,
+            hb.run(&["check", "--today", TODAY, "--format", format]).code,
             0,
             "{format}"
         );
@@ -581,10 +465,7 @@ fn exit_codes_with_strict_and_fail_on() {
     assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
     assert!(!hb.exists("public"));
     // Back to errors only.
-    hb.write(
-        "smsdoc.toml",
-        format!("{config}\n[check]\nfail_on = [\"error\"]\n"),
-    );
+    hb.write("smsdoc.toml", format!("{config}\n[check]\nfail_on = [\"error\"]\n"));
     hb.run(&["check", "--today", TODAY]).expect(0);
 }
 
@@ -592,11 +473,7 @@ fn exit_codes_with_strict_and_fail_on() {
 fn build_strict_fails_on_warnings_and_writes_nothing() {
     let hb = Handbook::fixture("reviews");
     let r = hb.run(&["build", "--strict", "--today", TODAY]).expect(1);
-    assert!(
-        r.stderr.contains("build failed with 0 errors and "),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("build failed with 0 errors and "), "{}", r.stderr);
     assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
     assert!(!hb.exists("public"), "a failed build wrote output");
     let leftovers: Vec<_> = std::fs::read_dir(&hb.root)
@@ -714,15 +591,12 @@ fn leap_day_and_default_interval_from_config() {
     // No interval in the document: the config's default applies.
     hb.write(
         "docs/leap.md",
-        hb.read("docs/leap.md")
-            .replace("review_interval: 1 year\n", ""),
+        hb.read("docs/leap.md").replace("review_interval: 1 year\n", ""),
     );
     hb.write(
         "smsdoc.toml",
-        hb.read("smsdoc.toml").replace(
-            "default_interval = \"12 months\"",
-            "default_interval = \"1 month\"",
-        ),
+        hb.read("smsdoc.toml")
+            .replace("default_interval = \"12 months\"", "default_interval = \"1 month\""),
     );
     let got = next_reviews(&hb, "2028-03-01");
     let leap = got.iter().find(|r| r.0 == "PRO-002").unwrap();
@@ -740,11 +614,7 @@ fn leap_day_and_default_interval_from_config() {
         "28 days away"
     );
     let got = next_reviews(&hb, "2028-02-29");
-    assert_eq!(
-        got.iter().find(|r| r.0 == "PRO-002").unwrap().2,
-        "ok",
-        "29 days away"
-    );
+    assert_eq!(got.iter().find(|r| r.0 == "PRO-002").unwrap().2, "ok", "29 days away");
 }
 
 #[test]
@@ -785,10 +655,7 @@ fn invalid_interval_and_date_are_invalid_fields_at_their_line() {
     let d = at("docs/days.md");
     assert_at(d, "error", "docs/days.md", 9, 18);
     assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .contains("unknown unit `fortnights`"),
+        d["message"].as_str().unwrap().contains("unknown unit `fortnights`"),
         "{d}"
     );
     let d = at("docs/weeks.md");
@@ -796,20 +663,11 @@ fn invalid_interval_and_date_are_invalid_fields_at_their_line() {
     assert!(d["message"].as_str().unwrap().contains("YYYY-MM-DD"), "{d}");
     let d = at("docs/years.md");
     assert_at(d, "error", "docs/years.md", 9, 14);
-    assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .contains("before `last_reviewed`"),
-        "{d}"
-    );
+    assert!(d["message"].as_str().unwrap().contains("before `last_reviewed`"), "{d}");
     let d = at("docs/leap.md");
     assert_at(d, "error", "docs/leap.md", 8, 16);
     assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a real calendar date"),
+        d["message"].as_str().unwrap().contains("not a real calendar date"),
         "{d}"
     );
     // A bad interval in the config is a configuration error with its line.

@@ -17,9 +17,7 @@ use std::time::{Duration, Instant};
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
 }
 
 /// The result of one smsdoc run.
@@ -207,10 +205,7 @@ pub fn fnv(bytes: &[u8]) -> u64 {
 
 /// `snapshot` reduced to a hash per file.
 pub fn hashes(dir: &Path) -> BTreeMap<PathBuf, u64> {
-    snapshot(dir)
-        .into_iter()
-        .map(|(p, b)| (p, fnv(&b)))
-        .collect()
+    snapshot(dir).into_iter().map(|(p, b)| (p, fnv(&b))).collect()
 }
 
 /// The diagnostics of a `check --format json` report.
@@ -220,10 +215,7 @@ pub fn diagnostics(report: &Value) -> &Vec<Value> {
 
 /// Diagnostics with this code.
 pub fn with_code<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    diagnostics(report)
-        .iter()
-        .filter(|d| d["code"] == code)
-        .collect()
+    diagnostics(report).iter().filter(|d| d["code"] == code).collect()
 }
 
 /// Diagnostics other than the handbook-wide coverage findings, which every
@@ -333,9 +325,7 @@ pub fn check_xml(xml: &str) -> Result<Vec<String>, String> {
         let tag = &rest[1..gt];
         rest = &rest[gt + 1..];
         if let Some(name) = tag.strip_prefix('/') {
-            let open = stack
-                .pop()
-                .ok_or(format!("closing </{name}> without opening tag"))?;
+            let open = stack.pop().ok_or(format!("closing </{name}> without opening tag"))?;
             if open != name.trim() {
                 return Err(format!("<{open}> closed by </{name}>"));
             }
@@ -343,11 +333,7 @@ pub fn check_xml(xml: &str) -> Result<Vec<String>, String> {
         }
         let self_closing = tag.ends_with('/');
         let tag = tag.trim_end_matches('/');
-        let name = tag
-            .split_whitespace()
-            .next()
-            .ok_or("empty tag")?
-            .to_string();
+        let name = tag.split_whitespace().next().ok_or("empty tag")?.to_string();
         if stack.is_empty() {
             if seen_root {
                 return Err(format!("second root element <{name}>"));
@@ -390,9 +376,7 @@ fn check_text(text: &str) -> Result<(), String> {
 fn check_attrs(attrs: &str) -> Result<(), String> {
     let mut rest = attrs.trim();
     while !rest.is_empty() {
-        let eq = rest
-            .find('=')
-            .ok_or(format!("attribute without value in {attrs:?}"))?;
+        let eq = rest.find('=').ok_or(format!("attribute without value in {attrs:?}"))?;
         let name = rest[..eq].trim();
         if name.is_empty() || name.contains(char::is_whitespace) {
             return Err(format!("bad attribute name {name:?}"));
@@ -402,9 +386,7 @@ fn check_attrs(attrs: &str) -> Result<(), String> {
         if quote != '"' && quote != '\'' {
             return Err(format!("unquoted attribute value in {attrs:?}"));
         }
-        let end = after[1..]
-            .find(quote)
-            .ok_or("unterminated attribute value")?;
+        let end = after[1..].find(quote).ok_or("unterminated attribute value")?;
         let value = &after[1..1 + end];
         if value.contains('<') {
             return Err(format!("raw `<` in attribute value {value:?}"));
@@ -452,11 +434,7 @@ pub fn dead_links(out: &Path, base: Option<&str>) -> Vec<String> {
         for attr in ["href", "src", "action"] {
             for raw in attr_values(&html, attr) {
                 let v = raw.replace("&amp;", "&");
-                if v.is_empty()
-                    || v.contains("://")
-                    || v.starts_with("mailto:")
-                    || v.starts_with("data:")
-                {
+                if v.is_empty() || v.contains("://") || v.starts_with("mailto:") || v.starts_with("data:") {
                     continue;
                 }
                 let (target, fragment) = match v.split_once('#') {
@@ -471,10 +449,7 @@ pub fn dead_links(out: &Path, base: Option<&str>) -> Vec<String> {
                         Some(b) => match format!("/{abs}").strip_prefix(b) {
                             Some(r) => PathBuf::from(percent_decode(r)),
                             None => {
-                                dead.push(format!(
-                                    "{}: {attr}=\"{raw}\" is outside the base {b}",
-                                    path.display()
-                                ));
+                                dead.push(format!("{}: {attr}=\"{raw}\" is outside the base {b}", path.display()));
                                 continue;
                             }
                         },
@@ -520,9 +495,7 @@ pub fn dead_links(out: &Path, base: Option<&str>) -> Vec<String> {
                 if let Some(f) = fragment.filter(|f| !f.is_empty()) {
                     if rel.extension().is_some_and(|e| e == "html") {
                         let page = String::from_utf8_lossy(page);
-                        if !page.contains(&format!("id=\"{f}\""))
-                            && !page.contains(&format!("name=\"{f}\""))
-                        {
+                        if !page.contains(&format!("id=\"{f}\"")) && !page.contains(&format!("name=\"{f}\"")) {
                             dead.push(format!(
                                 "{}: {attr}=\"{raw}\" → no id `{f}` in {}",
                                 path.display(),
