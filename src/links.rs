@@ -28,6 +28,47 @@ impl Index {
     }
 }
 
+/// Above this many documents, "did you mean" for an unknown id or path
+/// only tries cheap exact variants: comparing every broken link with every
+/// document would make a badly broken large handbook quadratic to check.
+const FUZZY_SUGGESTION_LIMIT: usize = 2_000;
+
+impl Index {
+    /// A likely intended document id: a different case or zero padding
+    /// (`pro-4`, `PRO-4` → `PRO-004`), else, in handbooks of moderate size,
+    /// the closest id.
+    pub fn suggest_id(&self, id: &str) -> Option<String> {
+        let upper = id.trim().to_uppercase();
+        if upper != id && self.by_id.contains_key(&upper) {
+            return Some(upper);
+        }
+        if let Some((prefix, number)) = upper.rsplit_once('-') {
+            let digits = number.trim_start_matches('0');
+            if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                for width in digits.len()..=6 {
+                    let candidate = format!("{prefix}-{digits:0>width$}");
+                    if candidate != id && self.by_id.contains_key(&candidate) {
+                        return Some(candidate);
+                    }
+                }
+            }
+        }
+        if self.by_id.len() > FUZZY_SUGGESTION_LIMIT {
+            return None;
+        }
+        crate::diagnostics::did_you_mean(id, self.by_id.keys().map(String::as_str))
+    }
+
+    /// The closest document path, in handbooks of moderate size.
+    pub fn suggest_path(&self, path: &Path) -> Option<String> {
+        if self.by_path.len() > FUZZY_SUGGESTION_LIMIT {
+            return None;
+        }
+        let paths: Vec<_> = self.by_path.keys().map(|p| p.to_string_lossy()).collect();
+        crate::diagnostics::did_you_mean(&path.to_string_lossy(), paths.iter().map(|p| p.as_ref()))
+    }
+}
+
 /// Site URL of a path relative to the site root (`procedures/x/`).
 pub fn href(base_url: &str, path: &str) -> String {
     let mut s = String::with_capacity(base_url.len() + path.len());
@@ -140,8 +181,7 @@ impl LinkResolver for DocResolver<'_> {
             return match self.index.by_id.get(id) {
                 Some(&t) => self.to_doc(t, anchor, true),
                 None => {
-                    let ids = self.index.by_id.keys().map(String::as_str);
-                    let help = match crate::diagnostics::did_you_mean(id, ids) {
+                    let help = match self.index.suggest_id(id) {
                         Some(s) => format!("did you mean [[{s}]]?"),
                         None => "check the id in the target's front matter".into(),
                     };
@@ -219,8 +259,7 @@ impl LinkResolver for DocResolver<'_> {
             };
         }
         let what = if image { "image" } else { "link" };
-        let paths: Vec<_> = self.index.by_path.keys().map(|p| p.to_string_lossy()).collect();
-        let help = match crate::diagnostics::did_you_mean(&joined.to_string_lossy(), paths.iter().map(|p| p.as_ref())) {
+        let help = match self.index.suggest_path(&joined) {
             Some(s) => format!("did you mean `{s}`? Paths are relative to this document's folder"),
             None => "paths are relative to this document's folder; check the file name".into(),
         };
@@ -361,7 +400,7 @@ pub fn graph(docs: &[Document], rendered: &[Rendered], index: &Index) -> (Graph,
 }
 
 fn unknown_id(doc: &Document, field: &str, id: &str, pos: crate::frontmatter::Pos, index: &Index) -> Diagnostic {
-    let help = match crate::diagnostics::did_you_mean(id, index.by_id.keys().map(String::as_str)) {
+    let help = match index.suggest_id(id) {
         Some(s) => format!("did you mean `{s}`?"),
         None => "use the id from the other document's front matter".into(),
     };
@@ -469,6 +508,19 @@ fn doc_link_diagnostics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_suggestions_try_case_and_padding_first() {
+        let mut index = Index::default();
+        for id in ["PRO-004", "PRO-010", "POL-1"] {
+            index.by_id.insert(id.to_string(), 0);
+        }
+        assert_eq!(index.suggest_id("pro-004").as_deref(), Some("PRO-004"));
+        assert_eq!(index.suggest_id("PRO-4").as_deref(), Some("PRO-004"));
+        assert_eq!(index.suggest_id("POL-001").as_deref(), Some("POL-1"));
+        assert_eq!(index.suggest_id("PRO-0010").as_deref(), Some("PRO-010"));
+        assert_eq!(index.suggest_id("ZZZ-999"), None);
+    }
 
     #[test]
     fn external_links_are_recognised() {
