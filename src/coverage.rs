@@ -22,6 +22,14 @@ impl CovStatus {
             CovStatus::Gap => "gap",
         }
     }
+    /// The status of a required document: present, draft-only or missing.
+    pub fn required_str(self) -> &'static str {
+        match self {
+            CovStatus::Covered => "present",
+            CovStatus::DraftOnly => "draft-only",
+            CovStatus::Gap => "missing",
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             CovStatus::Covered => "Covered",

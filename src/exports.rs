@@ -3,7 +3,6 @@
 //! functions feed the site files and `smsdoc export`.
 
 use crate::content::Status;
-use crate::coverage::CovStatus;
 use crate::pages::{FileData, SiteFile};
 use crate::reviews::ReviewStatus;
 use crate::site::Site;
@@ -127,7 +126,7 @@ pub fn coverage_json(site: &Site) -> Value {
                         .collect();
                     json!({
                         "key": req.key, "label": req.label, "basis": req.basis, "clauses": req.clauses,
-                        "status": match row.status { CovStatus::Covered => "present", CovStatus::DraftOnly => "draft-only", CovStatus::Gap => "missing" },
+                        "status": row.status.required_str(),
                         "documents": docs,
                     })
                 })

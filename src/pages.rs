@@ -2,7 +2,6 @@
 //! files (rendered pages, exports, static files, assets) that make the site.
 
 use crate::content::{DocType, Status};
-use crate::coverage::CovStatus;
 use crate::diagnostics::Diagnostic;
 use crate::links::clause_path;
 use crate::reviews::ReviewStatus;
@@ -718,7 +717,7 @@ fn required_json(site: &Site, catalogue: usize, k: usize, req: &crate::catalogue
             let url = site.cats.list[catalogue].get(c).map(|ci| site.config.page_link(&clause_path(&site.cats, crate::catalogue::ClauseRef { catalogue, clause: ci })));
             json!({ "number": c, "url": url })
         }).collect::<Vec<_>>(),
-        "status": match row.status { CovStatus::Covered => "present", CovStatus::DraftOnly => "draft-only", CovStatus::Gap => "missing" },
+        "status": row.status.required_str(),
         "approved": docs(&row.approved),
         "drafts": docs(&row.drafts),
     })

@@ -102,7 +102,7 @@ impl Templates {
 
 /// HTML escaping for template output. Tera's default also escapes `/`,
 /// which is safe but makes every URL unreadable (`&#x2F;procedures&#x2F;`).
-fn escape_html(input: &str) -> String {
+pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + 8);
     for c in input.chars() {
         match c {
