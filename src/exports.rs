@@ -81,6 +81,16 @@ fn abs_url(site: &Site, path: &str) -> String {
     }
 }
 
+/// The documents behind a coverage row (approved first, then drafts) that
+/// are part of the site (`--no-drafts` leaves drafts out).
+fn in_site<'a>(site: &'a Site, approved: &'a [usize], drafts: &'a [usize]) -> impl Iterator<Item = usize> + 'a {
+    approved
+        .iter()
+        .chain(drafts)
+        .copied()
+        .filter(move |&i| site.included[i])
+}
+
 fn doc_ref(site: &Site, i: usize) -> Value {
     let d = &site.docs[i];
     json!({ "id": d.id, "title": d.title, "status": d.status.as_str(), "url": abs_url(site, &d.url) })
@@ -102,13 +112,7 @@ pub fn coverage_json(site: &Site) -> Value {
                 .filter(|(_, c)| c.parent.is_some())
                 .map(|(c, clause)| {
                     let row = &sc.rows[c];
-                    let docs: Vec<Value> = row
-                        .approved
-                        .iter()
-                        .chain(&row.drafts)
-                        .filter(|&&i| site.included[i])
-                        .map(|&i| doc_ref(site, i))
-                        .collect();
+                    let docs: Vec<Value> = in_site(site, &row.approved, &row.drafts).map(|i| doc_ref(site, i)).collect();
                     json!({ "number": clause.number, "title": clause.title, "status": row.status.as_str(), "documents": docs })
                 })
                 .collect();
@@ -117,13 +121,7 @@ pub fn coverage_json(site: &Site) -> Value {
                 .iter()
                 .zip(&sc.required)
                 .map(|(req, row)| {
-                    let docs: Vec<Value> = row
-                        .approved
-                        .iter()
-                        .chain(&row.drafts)
-                        .filter(|&&i| site.included[i])
-                        .map(|&i| doc_ref(site, i))
-                        .collect();
+                    let docs: Vec<Value> = in_site(site, &row.approved, &row.drafts).map(|i| doc_ref(site, i)).collect();
                     json!({
                         "key": req.key, "label": req.label, "basis": req.basis, "clauses": req.clauses,
                         "status": row.status.required_str(),
@@ -168,12 +166,8 @@ pub fn coverage_csv(site: &Site) -> String {
                 continue;
             }
             let row = &sc.rows[c];
-            let ids: Vec<&str> = row
-                .approved
-                .iter()
-                .chain(&row.drafts)
-                .filter(|&&i| site.included[i])
-                .map(|&i| site.docs[i].id.as_str())
+            let ids: Vec<&str> = in_site(site, &row.approved, &row.drafts)
+                .map(|i| site.docs[i].id.as_str())
                 .collect();
             rows.push(vec![
                 cat.id.clone(),
@@ -203,12 +197,8 @@ pub fn coverage_md(site: &Site) -> String {
                 continue;
             }
             let row = &sc.rows[c];
-            let ids: Vec<&str> = row
-                .approved
-                .iter()
-                .chain(&row.drafts)
-                .filter(|&&i| site.included[i])
-                .map(|&i| site.docs[i].id.as_str())
+            let ids: Vec<&str> = in_site(site, &row.approved, &row.drafts)
+                .map(|i| site.docs[i].id.as_str())
                 .collect();
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
