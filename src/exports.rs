@@ -646,13 +646,14 @@ pub fn search_index(site: &Site) -> Value {
     use rayon::prelude::*;
     use std::collections::{HashMap, HashSet};
     let order = site.register_order();
-    // Per document: its excerpt, its lower-cased text and the distinct
-    // words of that text outside the title and excerpt (as byte ranges).
-    let prepared: Vec<(String, String, Vec<std::ops::Range<usize>>)> = order
+    // Per document: its excerpt and its distinct words outside the title
+    // and excerpt, lower-cased and joined by spaces. The body text is
+    // derived here and dropped at once: it is as large as the sources.
+    let prepared: Vec<(String, String)> = order
         .par_iter()
         .map(|&i| {
-            let text = &site.rendered[i].text;
-            let head = excerpt(text, SEARCH_EXCERPT_CHARS);
+            let text = site.doc_text(i);
+            let head = excerpt(&text, SEARCH_EXCERPT_CHARS);
             let mut excerpt = head.split_whitespace().collect::<Vec<_>>().join(" ");
             if head.len() < text.trim_end().len() {
                 excerpt.push('…');
@@ -669,22 +670,24 @@ pub fn search_index(site: &Site) -> Value {
             search_tokens(&head, |t| {
                 seen.insert(t);
             });
-            let mut words = Vec::new();
-            let base = lower.as_ptr() as usize;
+            let mut words = String::new();
             search_tokens(&lower, |t| {
                 if seen.insert(t) {
-                    let start = t.as_ptr() as usize - base;
-                    words.push(start..start + t.len());
+                    if !words.is_empty() {
+                        words.push(' ');
+                    }
+                    words.push_str(t);
                 }
             });
             drop(seen);
-            (excerpt, lower, words)
+            words.shrink_to_fit();
+            (excerpt, words)
         })
         .collect();
     let mut freq: HashMap<&str, usize, FnvBuild> = HashMap::default();
-    for (_, lower, words) in &prepared {
-        for w in words {
-            *freq.entry(&lower[w.clone()]).or_default() += 1;
+    for (_, words) in &prepared {
+        for w in words.split(' ').filter(|w| !w.is_empty()) {
+            *freq.entry(w).or_default() += 1;
         }
     }
     let mut vocab: Vec<(&str, usize)> = freq.into_iter().collect();
@@ -693,7 +696,7 @@ pub fn search_index(site: &Site) -> Value {
     let docs: Vec<Value> = order
         .iter()
         .zip(&prepared)
-        .map(|(&i, (excerpt, lower, words))| {
+        .map(|(&i, (excerpt, words))| {
             let d = &site.docs[i];
             let mut clauses: Vec<&str> = Vec::new();
             for c in d.clauses.iter().filter_map(|t| t.clause) {
@@ -703,8 +706,8 @@ pub fn search_index(site: &Site) -> Value {
                 }
             }
             let words: Vec<&str> = words
-                .iter()
-                .filter_map(|w| ids.get(&lower[w.clone()]).map(String::as_str))
+                .split(' ')
+                .filter_map(|w| ids.get(w).map(String::as_str))
                 .collect();
             json!([
                 d.id,

@@ -96,7 +96,7 @@ pub struct Rendered {
     /// Every heading id of the document (for anchor checks).
     pub anchors: Vec<String>,
     pub links: Vec<LinkRecord>,
-    /// Plain text of the body, for the search index.
+    /// Plain text of the body; only filled by [`text`].
     pub text: String,
 }
 
@@ -145,11 +145,23 @@ pub const MAX_TOC_ENTRIES: usize = 300;
 /// events are buffered (its id depends on its text), so memory stays
 /// proportional to the output, not to the number of events.
 pub fn render(body: &str, title: &str, resolver: &dyn LinkResolver, html: bool) -> Rendered {
+    stream(body, title, resolver, html, false)
+}
+
+/// The plain text of a document body (code included, markup dropped, at
+/// most [`MAX_TEXT_BYTES`]), for the search index. Derived when the index
+/// is written rather than kept per document: it is as large as the sources.
+pub fn text(body: &str, title: &str, resolver: &dyn LinkResolver) -> String {
+    stream(body, title, resolver, false, true).text
+}
+
+fn stream(body: &str, title: &str, resolver: &dyn LinkResolver, html: bool, text: bool) -> Rendered {
     let mut stream = Stream {
         parser: Parser::new_ext(body, options()).into_offset_iter(),
         resolver,
         title,
         html,
+        text,
         first: true,
         pending: std::collections::VecDeque::new(),
         used: HashMap::new(),
@@ -171,6 +183,8 @@ struct Stream<'a, 'r> {
     resolver: &'r dyn LinkResolver,
     title: &'r str,
     html: bool,
+    /// Collect the plain text (for [`text`]).
+    text: bool,
     /// Nothing has been emitted yet (for dropping a repeated title).
     first: bool,
     pending: std::collections::VecDeque<Event<'a>>,
@@ -245,6 +259,9 @@ impl<'a> Stream<'a, '_> {
         if first && level == HeadingLevel::H1 && text.trim().eq_ignore_ascii_case(self.title.trim()) {
             return;
         }
+        // The page title is the page's only h1: a level-1 heading in the
+        // body becomes h2.
+        let level = level.max(HeadingLevel::H2);
         self.emit(Event::Start(Tag::Heading {
             level,
             id: Some(CowStr::from(id)),
@@ -255,7 +272,7 @@ impl<'a> Stream<'a, '_> {
             self.inline(e, r);
         }
         self.emit(Event::End(TagEnd::Heading(level)));
-        push_text(&mut self.out.text, " ");
+        self.push_text(" ");
     }
 
     fn code_block(&mut self, kind: CodeBlockKind<'a>) {
@@ -275,8 +292,8 @@ impl<'a> Stream<'a, '_> {
                 _ => {}
             }
         }
-        push_text(&mut self.out.text, &code);
-        push_text(&mut self.out.text, "\n");
+        self.push_text(&code);
+        self.push_text("\n");
         if self.html {
             self.pending
                 .push_back(Event::Html(CowStr::from(highlight(&lang, &code))));
@@ -315,7 +332,7 @@ impl<'a> Stream<'a, '_> {
                     id,
                 }));
                 if let Some(text) = replacement {
-                    push_text(&mut self.out.text, &text);
+                    self.push_text(&text);
                     self.emit(Event::Text(CowStr::from(text)));
                     self.replacing_link_text = true;
                 }
@@ -345,20 +362,28 @@ impl<'a> Stream<'a, '_> {
             }
             Event::Text(_) | Event::Code(_) if self.replacing_link_text => {}
             Event::Text(t) => {
-                push_text(&mut self.out.text, &t);
+                self.push_text(&t);
                 self.emit(Event::Text(t));
             }
             Event::Code(t) => {
-                push_text(&mut self.out.text, &t);
+                self.push_text(&t);
                 self.emit(Event::Code(t));
             }
             Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
-                push_text(&mut self.out.text, " ");
+                self.push_text(" ");
                 self.emit(event);
             }
             // Raw HTML in documents is passed through: handbooks are written
             // by the organisation itself, as with every static site generator.
             other => self.emit(other),
+        }
+    }
+}
+
+impl Stream<'_, '_> {
+    fn push_text(&mut self, s: &str) {
+        if self.text {
+            push_text(&mut self.out.text, s);
         }
     }
 }
@@ -486,7 +511,9 @@ mod tests {
     fn repeated_title_heading_is_dropped() {
         let r = render("# My Policy\n\nText\n", "My policy", &Echo, true);
         assert!(!r.html.contains("<h1"));
+        // Any other level-1 heading stays, one level down (the title is the h1).
         let r = render("# Other\n\nText\n", "My policy", &Echo, true);
-        assert!(r.html.contains("<h1"));
+        assert!(r.html.contains("<h2 id=\"other\">Other</h2>"), "{}", r.html);
+        assert!(!r.html.contains("<h1"));
     }
 }

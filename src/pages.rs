@@ -108,13 +108,12 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         let parts: Vec<Result<String, Diagnostic>> = batch
             .par_iter()
             .map(|&i| {
-                let html = site.doc_html(i);
-                let chunk = match &print {
-                    Ok(p) => p.chunk(site, templates, &shared, i, &html),
+                let (file, page) = render_doc_page(site, templates, &shared, i, site.doc_html(i))?;
+                sink.put(file)?;
+                match &print {
+                    Ok(p) => p.chunk(site, templates, i, page),
                     Err(_) => Ok(String::new()),
-                };
-                render_doc_with(site, templates, &shared, i, html).and_then(|f| sink.put(f))?;
-                chunk
+                }
             })
             .collect();
         let mut chunk = String::new();
@@ -140,17 +139,27 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         Ok(_) => {}
         Err(d) => note(d.clone(), &mut errors),
     }
-    let others: Vec<Diagnostic> = overview_pages(site)
+    // Overview pages and exports are independent: render them two at a
+    // time, each written and dropped as soon as it is ready (their contexts
+    // and files are the largest values of a build).
+    let jobs: Vec<Job> = crate::exports::SITE_EXPORTS
+        .iter()
+        .map(|&make| Job::Export(make))
+        .chain(overview_pages(site).into_iter().map(Job::Page))
+        .collect();
+    let others: Vec<Diagnostic> = jobs
         .into_par_iter()
-        .filter_map(|p| {
-            render(templates, p.template, p.context(site, &shared))
+        .with_max_len(1)
+        .filter_map(|job| match job {
+            Job::Page(p) => render(templates, p.template, p.context(site, &shared))
                 .and_then(|html| {
                     sink.put(SiteFile {
                         path: p.path,
                         data: FileData::Bytes(html.into_bytes()),
                     })
                 })
-                .err()
+                .err(),
+            Job::Export(make) => make(site).into_iter().find_map(|f| sink.put(f).err()),
         })
         .collect();
     for d in others {
@@ -159,21 +168,26 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     if !errors.is_empty() {
         return Err(errors);
     }
-    for f in crate::exports::site_exports(site)
-        .into_iter()
-        .chain(static_files(site, templates))
-    {
+    for f in static_files(site, templates) {
         sink.put(f).map_err(|d| vec![d])?;
     }
     Ok(())
 }
 
+/// A file of the site other than a document page.
+enum Job {
+    Page(OverviewPage),
+    Export(fn(&Site) -> Vec<SiteFile>),
+}
+
 /// Renders `name` with a context built as a JSON value; the value is moved
 /// into the context, not copied (pages carry their whole HTML body).
 fn render(templates: &Templates, name: &str, ctx: Value) -> Result<String, Diagnostic> {
-    let ctx =
-        Context::from_value(ctx).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))?;
-    templates.render(name, &ctx)
+    templates.render(name, &context(ctx)?)
+}
+
+fn context(ctx: Value) -> Result<Context, Diagnostic> {
+    Context::from_value(ctx).map_err(|e| Diagnostic::error(crate::diagnostics::Code::Template, e.to_string()))
 }
 
 /// The shared `site` object as seen from a page in site directory `dir`:
@@ -190,27 +204,33 @@ pub fn site_for(site: &Site, shared: &Value, dir: &str) -> Value {
 
 /// Renders one document page (used by the preview server for single pages).
 pub fn render_doc(site: &Site, templates: &Templates, shared: &Value, i: usize) -> Result<SiteFile, Diagnostic> {
-    render_doc_with(site, templates, shared, i, site.doc_html(i))
+    render_doc_page(site, templates, shared, i, site.doc_html(i)).map(|(file, _)| file)
 }
 
-/// Renders document `i`'s page around its already rendered body.
-fn render_doc_with(
+/// Renders document `i`'s page around its already rendered body, and hands
+/// back the page's `page` object so the print chunk reuses it.
+fn render_doc_page(
     site: &Site,
     templates: &Templates,
     shared: &Value,
     i: usize,
     html: String,
-) -> Result<SiteFile, Diagnostic> {
-    let ctx = json!({
+) -> Result<(SiteFile, Value), Diagnostic> {
+    let ctx = context(json!({
         "site": site_for(site, shared, &site.docs[i].url),
         "page": doc_json(site, i, html),
         "current_path": site.docs[i].url,
-    });
-    let html = render(templates, "page.html", ctx)?;
-    Ok(SiteFile {
-        path: format!("{}index.html", site.docs[i].url),
-        data: FileData::Bytes(html.into_bytes()),
-    })
+    }))?;
+    let out = templates.render("page.html", &ctx)?;
+    let mut ctx = ctx;
+    let page = ctx.remove("page").unwrap_or_default();
+    Ok((
+        SiteFile {
+            path: format!("{}index.html", site.docs[i].url),
+            data: FileData::Bytes(out.into_bytes()),
+        },
+        page,
+    ))
 }
 
 /// Marker in `print.html` where the documents go.
@@ -229,6 +249,8 @@ struct PrintFrame<'a> {
     by_path: std::collections::HashMap<String, &'a str>,
     /// Prefix from `/print/` to the site root.
     root: String,
+    /// The `site` object as seen from `/print/`.
+    site: Value,
 }
 
 impl<'a> PrintFrame<'a> {
@@ -250,22 +272,18 @@ impl<'a> PrintFrame<'a> {
                 .map(|&i| (site.config.page_link(&site.docs[i].url), site.docs[i].id.as_str()))
                 .collect(),
             root: site.config.root_from("print/"),
+            site: site_for(site, shared, "print/"),
         })
     }
 
-    /// Document `i`'s article on the print page, from the HTML of its own page.
-    fn chunk(
-        &self,
-        site: &Site,
-        templates: &Templates,
-        shared: &Value,
-        i: usize,
-        page_html: &str,
-    ) -> Result<String, Diagnostic> {
-        let page_root = site.config.root_from(&site.docs[i].url);
-        let html = print_html(page_html, &site.docs[i].id, &page_root, self);
-        let ctx = json!({ "site": site_for(site, shared, "print/"), "page": doc_json(site, i, html) });
-        render(templates, "print_doc.html", ctx)
+    /// Document `i`'s article on the print page, from the `page` object of
+    /// its own page (whose content it rewrites for the print page).
+    fn chunk(&self, site: &Site, templates: &Templates, i: usize, mut page: Value) -> Result<String, Diagnostic> {
+        if let Some(Value::String(content)) = page.get_mut("content") {
+            let page_root = site.config.root_from(&site.docs[i].url);
+            *content = print_html(content, &site.docs[i].id, &page_root, self);
+        }
+        render(templates, "print_doc.html", json!({ "site": self.site, "page": page }))
     }
 }
 
@@ -281,7 +299,7 @@ fn render_print(site: &Site, templates: &Templates, shared: &Value, sink: &dyn S
     for batch in order.chunks(256) {
         let parts: Vec<Result<String, Diagnostic>> = batch
             .par_iter()
-            .map(|&i| frame.chunk(site, templates, shared, i, &site.doc_html(i)))
+            .map(|&i| frame.chunk(site, templates, i, doc_json(site, i, site.doc_html(i))))
             .collect();
         let mut chunk = String::new();
         for p in parts {
@@ -879,7 +897,30 @@ fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> Stri
         }
     }
     out.push_str(rest);
-    out
+    demote_headings(out)
+}
+
+/// Moves every heading one level down (h2 → h3 … h5 → h6): on the print
+/// page document titles are h2. Document bodies start at h2 (their h1 is
+/// the page title), so nothing is lost but the difference between h5 and h6.
+fn demote_headings(html: String) -> String {
+    let mut bytes = html.into_bytes();
+    let mut i = 0;
+    while let Some(p) = bytes[i..].iter().position(|&b| b == b'<') {
+        let mut t = i + p + 1;
+        if bytes.get(t) == Some(&b'/') {
+            t += 1;
+        }
+        if matches!(bytes.get(t), Some(b'h' | b'H'))
+            && matches!(bytes.get(t + 1), Some(b'1'..=b'5'))
+            && matches!(bytes.get(t + 2), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/'))
+        {
+            bytes[t + 1] = (bytes[t + 1] + 1).max(b'3');
+        }
+        i = t;
+    }
+    // Only ASCII digits were replaced by ASCII digits.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Whether the attribute just written to `out` (its name and `="` are the
@@ -899,4 +940,20 @@ fn is_absolute_url(value: &str, page_root: &str) -> bool {
 /// never delays them.
 pub fn render_print_page(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<(), Diagnostic> {
     render_print(site, templates, &site_json(site), sink)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_headings;
+
+    #[test]
+    fn print_headings_move_one_level_down() {
+        let html = "<h2 id=\"a\">A</h2><h3>B</h3>\n<h5 class=\"x\">C</h5><h6>D</h6><hr><p>h2 &lt;h2&gt;</p><H4>E</H4>";
+        assert_eq!(
+            demote_headings(html.to_string()),
+            "<h3 id=\"a\">A</h3><h4>B</h4>\n<h6 class=\"x\">C</h6><h6>D</h6><hr><p>h2 &lt;h2&gt;</p><H5>E</H5>"
+        );
+        // Raw HTML h1 lands at the level of body h2s (below the document title).
+        assert_eq!(demote_headings("<h1>T</h1>".into()), "<h3>T</h3>");
+    }
 }

@@ -9,7 +9,7 @@ use crate::content::{self, Asset, DocType, Document, Status};
 use crate::coverage::{self, Coverage};
 use crate::diagnostics::{self, Code, Diagnostic, Severity};
 use crate::links::{self, DocResolver, Graph, Index};
-use crate::markdown::{self, Rendered};
+use crate::markdown::{self, LinkTarget, Rendered};
 use crate::reviews::{self, Review, ReviewInput, ReviewStatus};
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -131,30 +131,46 @@ impl Site {
         self.doc_html_from(i, &self.docs[i].url)
     }
 
+    /// The plain text of document `i`'s body, for the search index.
+    pub fn doc_text(&self, i: usize) -> String {
+        let doc = &self.docs[i];
+        markdown::text(doc.body(), &doc.title, &self.resolver(i, ""))
+    }
+
+    fn resolver<'a>(&'a self, i: usize, base_url: &'a str) -> DocResolver<'a> {
+        DocResolver {
+            doc: &self.docs[i],
+            docs: &self.docs,
+            index: &self.index,
+            cats: &self.cats,
+            base_url,
+            index_suffix: self.config.index_suffix(),
+        }
+    }
+
     /// The HTML of document `i`'s body for a page in site directory `dir`
     /// (relative links depend on where the page is).
     pub fn doc_html_from(&self, i: usize, dir: &str) -> String {
         let doc = &self.docs[i];
         let root = self.config.root_from(dir);
-        let resolver = DocResolver {
-            doc,
-            docs: &self.docs,
-            index: &self.index,
-            cats: &self.cats,
-            base_url: &root,
-            index_suffix: self.config.index_suffix(),
-        };
-        let html = markdown::render(doc.body(), &doc.title, &resolver, true).html;
-        if self.included.iter().all(|&b| b) {
-            return html;
-        }
+        let html = markdown::render(doc.body(), &doc.title, &self.resolver(i, &root), true).html;
         // Links to documents left out of the site would be dead: keep their
-        // text, drop the href.
-        let excluded: Vec<String> = (0..self.docs.len())
-            .filter(|&j| !self.included[j])
-            .map(|j| format!("{root}{}{}", self.docs[j].url, self.config.index_suffix()))
+        // text, drop the href. The scan knows which links those are.
+        let excluded: Vec<String> = self.rendered[i]
+            .links
+            .iter()
+            .filter_map(|l| match l.resolved.target {
+                LinkTarget::Doc(j) if !self.included[j] => {
+                    Some(format!("{root}{}{}", self.docs[j].url, self.config.index_suffix()))
+                }
+                _ => None,
+            })
             .collect();
-        unlink(&html, &excluded)
+        if excluded.is_empty() {
+            html
+        } else {
+            unlink(&html, &excluded)
+        }
     }
 
     pub fn errors(&self) -> usize {
