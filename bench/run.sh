@@ -18,6 +18,9 @@
 #                      again; it is reported with that one run (default 120)
 #   --only LIST        comma-separated tools: smsdoc,hugo,zola,mdbook,floor,cat
 #   --workdir DIR      corpora and outputs (default $SMSDOC_BENCH_DIR or /tmp/smsdoc-bench)
+#   --out-dir DIR      write the outputs here instead, e.g. /dev/shm (a tmpfs) to
+#                      take the disk out of the comparison; results are kept
+#                      apart as bench/results/<size>-<filesystem>.json
 #   --no-install       do not try to install missing peers (report them skipped)
 #   --no-build         do not run cargo build (use the binaries already in target/release)
 #
@@ -47,6 +50,7 @@ only=""
 install=1
 build=1
 workdir="${SMSDOC_BENCH_DIR:-/tmp/smsdoc-bench}"
+out_dir=""
 gen="${SMSDOC_GEN:-$repo/../shared/bench/gen-corpus.py}"
 zola_timeout="${ZOLA_INSTALL_TIMEOUT:-3600}"
 mdbook_timeout="${MDBOOK_INSTALL_TIMEOUT:-1800}"
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
     --budget) need_arg "$@"; budget_s="$2"; shift 2 ;;
     --only) need_arg "$@"; only="$2"; shift 2 ;;
     --workdir) need_arg "$@"; workdir="$2"; shift 2 ;;
+    --out-dir) need_arg "$@"; out_dir="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
     --no-build) build=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -240,6 +245,7 @@ fi
 args=(--repo "$repo" --gen "$gen" --workdir "$workdir" --runs "$runs" --warmup "$warmup"
       --timeout "$timeout_s" --budget "$budget_s" --command "$command_line" --only "$only"
       --smsdoc "$smsdoc_bin" --hugo "$hugo_bin" --zola "$zola_bin" --mdbook "$mdbook_bin" --floor "$floor_bin")
+if [ -n "$out_dir" ]; then args+=(--out-dir "$out_dir"); fi
 for s in ${skips[@]+"${skips[@]}"}; do args+=(--skip "$s"); done
 for f in ${fails[@]+"${fails[@]}"}; do args+=(--fail "$f"); done
 read -r -a size_list <<<"$sizes"

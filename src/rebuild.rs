@@ -127,6 +127,9 @@ pub struct Affected {
     pub rerendered: usize,
     /// Documents were added or removed, or an id or path changed.
     pub structural: bool,
+    /// The set of document pages may differ (structural change, or a
+    /// document left or joined the site).
+    pub pages_changed: bool,
 }
 
 /// Why an update could not be done incrementally; the caller loads the
@@ -236,7 +239,6 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         .collect();
     affected.reparsed = loaded.iter().filter(|(p, _, _)| p.is_file()).count();
 
-    let old_n = site.docs.len();
     let index_of = |p: &Path| site.index.by_path.get(p.strip_prefix(&content_dir).unwrap_or(p));
     // Old indices of the documents that changed (modified or removed).
     let changed_old: BTreeSet<usize> = doc_paths.iter().filter_map(|p| index_of(p).copied()).collect();
@@ -324,11 +326,6 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         }
     }
 
-    // Assemble the new document list in discovery (path) order, moving the
-    // unchanged documents and their rendered Markdown rather than copying.
-    // (Not structural: every changed document takes its old place.)
-    let old_docs = std::mem::take(&mut site.docs);
-    let old_rendered = std::mem::take(&mut site.rendered);
     let mut load_diags = Vec::new();
     let changed_files: HashSet<PathBuf> = doc_paths.iter().map(|p| config.rel(p).to_path_buf()).collect();
     let mut fresh_docs: HashMap<PathBuf, Document> = HashMap::new();
@@ -338,75 +335,32 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
             fresh_docs.insert(p, d);
         }
     }
-    let mut entries: Vec<(Document, Option<Rendered>, Option<usize>)> = Vec::with_capacity(old_n + fresh_docs.len());
-    for (i, (d, r)) in old_docs.into_iter().zip(old_rendered).enumerate() {
-        if !changed_old.contains(&i) {
-            let keep = (!rerender_old.contains(&i)).then_some(r);
-            entries.push((d, keep, Some(i)));
-        } else if !structural {
-            if let Some(new) = fresh_docs.remove(&d.source) {
-                entries.push((new, None, Some(i)));
-            }
-        }
-    }
-    if structural {
-        entries.extend(fresh_docs.into_values().map(|d| (d, None, None)));
-        // Mostly sorted already, which the standard sort handles in linear
-        // time.
-        entries.sort_by(|a, b| a.0.source.cmp(&b.0.source));
-    }
-    let mut old_to_new: Vec<Option<usize>> = vec![None; old_n];
-    for (n, (_, _, old)) in entries.iter().enumerate() {
-        if let Some(o) = old {
-            old_to_new[*o] = Some(n);
-        }
-    }
-
-    for p in &assets_removed {
-        site.assets.retain(|a| &a.source != p);
-    }
-    for p in assets_added {
-        let rel = p.strip_prefix(&content_dir).unwrap_or(&p).to_path_buf();
-        affected.assets.insert(diagnostics::slash_path(&rel));
-        site.assets.push(content::Asset { source: p, rel });
-    }
-    if assets_changed {
-        site.assets.sort_by(|a, b| a.source.cmp(&b.source));
-    }
-
-    let mut docs = Vec::with_capacity(entries.len());
-    let mut rendered: Vec<Option<Rendered>> = Vec::with_capacity(entries.len());
-    for (d, r, _) in entries {
-        docs.push(d);
-        rendered.push(r);
-    }
-    let index = if structural {
-        Index::new(&docs, &site.assets)
+    let (docs, mut rendered, index) = if structural {
+        assemble(
+            site,
+            fresh_docs,
+            &changed_old,
+            &rerender_old,
+            assets_added,
+            &assets_removed,
+            &mut affected,
+        )
     } else {
-        std::mem::take(&mut site.index)
-    };
-    // Kept renderings point at old indices; move them to the new ones.
-    if structural {
-        for r in rendered.iter_mut() {
-            let Some(kept) = r else { continue };
-            let mut stale = false;
-            for l in &mut kept.links {
-                if let LinkTarget::Doc(t) = l.resolved.target {
-                    match old_to_new.get(t).copied().flatten() {
-                        Some(n) => l.resolved.target = LinkTarget::Doc(n),
-                        None => stale = true,
-                    }
-                }
+        // Every changed document takes its old place: replace them (and
+        // drop the scans to redo) without moving the others.
+        let mut docs = std::mem::take(&mut site.docs);
+        let mut rendered: Vec<Option<Rendered>> = std::mem::take(&mut site.rendered).into_iter().map(Some).collect();
+        for &c in &changed_old {
+            if let Some(new) = fresh_docs.remove(&docs[c].source) {
+                docs[c] = new;
             }
-            if stale {
-                // Cannot happen (such documents are backlinks of a changed
-                // one and rendered again anyway), but rendering again is
-                // always correct.
-                *r = None;
-            }
+            rendered[c] = None;
         }
-    }
-    let base_url = site.config.base_url.clone();
+        for &r in &rerender_old {
+            rendered[r] = None;
+        }
+        (docs, rendered, std::mem::take(&mut site.index))
+    };
     let todo: Vec<usize> = rendered
         .iter()
         .enumerate()
@@ -414,6 +368,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         .map(|(i, _)| i)
         .collect();
     affected.rerendered = todo.len();
+    let base_url = site.config.base_url.clone();
     let fresh: Vec<(usize, Rendered)> = todo
         .par_iter()
         .map(|&i| {
@@ -466,6 +421,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     diags.extend(crate::coverage::diagnostics(&coverage, &site.cats, &docs));
     diagnostics::sort(&mut diags);
 
+    affected.pages_changed = structural || included != site.included;
     site.docs = docs;
     site.rendered = rendered;
     site.included = included;
@@ -501,6 +457,82 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     }
     affected.pages = page_urls.into_iter().map(|u| format!("{u}index.html")).collect();
     Ok(affected)
+}
+
+/// The new document list after a structural change, in discovery (path)
+/// order, moving the unchanged documents and their scans rather than
+/// copying; `None` marks a scan to redo. Also applies added and removed
+/// assets and builds the new index.
+fn assemble(
+    site: &mut Site,
+    fresh_docs: HashMap<PathBuf, Document>,
+    changed_old: &BTreeSet<usize>,
+    rerender_old: &BTreeSet<usize>,
+    assets_added: Vec<PathBuf>,
+    assets_removed: &[PathBuf],
+    affected: &mut Affected,
+) -> (Vec<Document>, Vec<Option<Rendered>>, Index) {
+    let old_n = site.docs.len();
+    let old_docs = std::mem::take(&mut site.docs);
+    let old_rendered = std::mem::take(&mut site.rendered);
+    let mut entries: Vec<(Document, Option<Rendered>, Option<usize>)> = Vec::with_capacity(old_n + fresh_docs.len());
+    for (i, (d, r)) in old_docs.into_iter().zip(old_rendered).enumerate() {
+        if !changed_old.contains(&i) {
+            let keep = (!rerender_old.contains(&i)).then_some(r);
+            entries.push((d, keep, Some(i)));
+        }
+    }
+    entries.extend(fresh_docs.into_values().map(|d| (d, None, None)));
+    // Mostly sorted already, which the standard sort handles in linear time.
+    entries.sort_by(|a, b| a.0.source.cmp(&b.0.source));
+    let mut old_to_new: Vec<Option<usize>> = vec![None; old_n];
+    for (n, (_, _, old)) in entries.iter().enumerate() {
+        if let Some(o) = old {
+            old_to_new[*o] = Some(n);
+        }
+    }
+
+    let content_dir = content::normalise(&site.config.content_dir);
+    let assets_changed = !assets_added.is_empty() || !assets_removed.is_empty();
+    for p in assets_removed {
+        site.assets.retain(|a| &a.source != p);
+    }
+    for p in assets_added {
+        let rel = p.strip_prefix(&content_dir).unwrap_or(&p).to_path_buf();
+        affected.assets.insert(diagnostics::slash_path(&rel));
+        site.assets.push(content::Asset { source: p, rel });
+    }
+    if assets_changed {
+        site.assets.sort_by(|a, b| a.source.cmp(&b.source));
+    }
+
+    let mut docs = Vec::with_capacity(entries.len());
+    let mut rendered: Vec<Option<Rendered>> = Vec::with_capacity(entries.len());
+    for (d, r, _) in entries {
+        docs.push(d);
+        rendered.push(r);
+    }
+    let index = Index::new(&docs, &site.assets);
+    // Kept scans point at old indices; move them to the new ones.
+    for r in rendered.iter_mut() {
+        let Some(kept) = r else { continue };
+        let mut stale = false;
+        for l in &mut kept.links {
+            if let LinkTarget::Doc(t) = l.resolved.target {
+                match old_to_new.get(t).copied().flatten() {
+                    Some(n) => l.resolved.target = LinkTarget::Doc(n),
+                    None => stale = true,
+                }
+            }
+        }
+        if stale {
+            // Cannot happen (such documents are backlinks of a changed one
+            // and scanned again anyway), but scanning again is always
+            // correct.
+            *r = None;
+        }
+    }
+    (docs, rendered, index)
 }
 
 /// What pages of other documents show of a document.

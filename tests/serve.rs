@@ -525,6 +525,35 @@ fn an_edit_shows_up_in_the_page_and_triggers_a_reload_event() {
 }
 
 #[test]
+fn pages_come_and_go_with_drafts_and_deletions() {
+    // Edits that keep every page are published by rendering the affected
+    // pages only; these change which pages exist and must be noticed.
+    let server = start_with(|_| {}, &["--no-drafts"]);
+    assert_eq!(server.get("/records/log/").status, 200);
+    server.edit("docs/records/log.md", "status: approved", "status: draft");
+    server.wait_for("/records/log/", "the draft's page to go", |r| r.status == 404);
+    // An ordinary edit elsewhere afterwards keeps it gone.
+    server.edit(
+        "docs/procedures/incident.md",
+        "Original incident text",
+        "Edited incident text",
+    );
+    server.wait_for("/procedures/incident/", "the edit", |r| {
+        r.text().contains("Edited incident text")
+    });
+    assert_eq!(server.get("/records/log/").status, 404);
+    server.edit("docs/records/log.md", "status: draft", "status: approved");
+    server.wait_for("/records/log/", "the page to return", |r| r.status == 200);
+    std::fs::remove_file(server.root.join("docs/records/log.md")).unwrap();
+    server.wait_for("/records/log/", "the deleted page to go", |r| r.status == 404);
+    server.edit("docs/procedures/incident.md", "Edited incident text", "Edited again");
+    server.wait_for("/procedures/incident/", "the second edit", |r| {
+        r.text().contains("Edited again")
+    });
+    assert_eq!(server.get("/records/log/").status, 404);
+}
+
+#[test]
 fn a_broken_edit_shows_the_overlay_and_the_old_page_until_it_is_fixed() {
     let server = start();
     let mut events = Events::open(&server);

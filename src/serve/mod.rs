@@ -344,6 +344,9 @@ struct Published {
 struct Pending {
     all: bool,
     pages: BTreeSet<String>,
+    /// Documents or assets came or went since the last publish: the sets
+    /// of pages and assets must be compared again.
+    layout: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -422,13 +425,35 @@ fn render_full(site: &Site, templates: &Templates) -> Result<(Delta, Published),
 /// ones, and removals; plus content assets added or removed. Overview pages
 /// and exports follow in [`render_aggregates`], `/print/` after them: the
 /// page being edited is published first.
+/// Output paths of the document pages and of the content assets.
+type Layout = (HashSet<String>, HashSet<String>);
+
 fn render_docs(
     site: &Site,
     templates: &Templates,
     published: &Published,
     pending: &Pending,
     files: &http::Files,
-) -> Result<(Delta, HashSet<String>, HashSet<String>), Vec<Diagnostic>> {
+) -> Result<(Delta, Option<Layout>), Vec<Diagnostic>> {
+    if !pending.layout {
+        // Same pages and assets as published: render the pending pages only
+        // (a save in a 10,000-document handbook renders one or a few).
+        let by_url: HashMap<&str, usize> = site.docs.iter().enumerate().map(|(i, d)| (d.url.as_str(), i)).collect();
+        let todo: Vec<usize> = pending
+            .pages
+            .iter()
+            .filter_map(|p| by_url.get(p.strip_suffix("index.html").unwrap_or(p)).copied())
+            .filter(|&i| site.included[i])
+            .collect();
+        let rendered: Vec<Result<SiteFile, Diagnostic>> = todo
+            .par_iter()
+            .map(|&i| pages::render_doc(site, templates, &published.shared, i))
+            .collect();
+        let mut changes = Changes::new(files);
+        let count = rendered.len();
+        changes.take_all(rendered)?;
+        return Ok((changes.finish(Vec::new(), count), None));
+    }
     let by_page: HashMap<String, usize> = (0..site.docs.len())
         .filter(|&i| site.included[i])
         .map(|i| (format!("{}index.html", site.docs[i].url), i))
@@ -467,7 +492,7 @@ fn render_docs(
     }
     removes.extend(published.assets.iter().filter(|k| !assets.contains(*k)).cloned());
     let delta = changes.finish(removes, count);
-    Ok((delta, by_page.into_keys().collect(), assets))
+    Ok((delta, Some((by_page.into_keys().collect(), assets))))
 }
 
 /// Template contexts of overview pages, by output path.
@@ -921,6 +946,7 @@ impl<'a> Builder<'a> {
                         ));
                     }
                     Ok(a) => {
+                        self.pending.layout |= a.pages_changed;
                         self.pending.pages.extend(a.pages);
                         touched.extend(a.assets);
                     }
@@ -1058,8 +1084,7 @@ impl<'a> Builder<'a> {
         let result = match &self.published {
             Some(p) if !self.pending.all && pages::site_json(site) == p.shared => {
                 let files = self.shared.read();
-                render_docs(site, templates, p, &self.pending, &files)
-                    .map(|(delta, pages, assets)| (delta, Err((pages, assets))))
+                render_docs(site, templates, p, &self.pending, &files).map(|(delta, layout)| (delta, Err(layout)))
             }
             _ => render_full(site, templates).map(|(delta, p)| (delta, Ok(p))),
         };
@@ -1074,10 +1099,12 @@ impl<'a> Builder<'a> {
                 self.print_error = None;
                 delta
             }
-            Ok((delta, Err((pages, assets)))) => {
+            Ok((delta, Err(layout))) => {
                 if let Some(p) = self.published.as_mut() {
-                    p.doc_pages = pages;
-                    p.assets = assets;
+                    if let Some((pages, assets)) = layout {
+                        p.doc_pages = pages;
+                        p.assets = assets;
+                    }
                     p.errors = keys;
                 }
                 self.aggregates_stale = true;
