@@ -367,21 +367,30 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
     ));
     let rendered = crate::pages::render_site_into(&site, &templates, &staging);
     progress.clear();
-    if let Err(d) = rendered {
-        print_diags(g, &d, &root);
-        eprintln!(
-            "error: build failed; nothing was written (the previous site in {} is unchanged)",
-            out_dir.display()
-        );
-        return EXIT_FINDINGS;
-    }
+    let render_phases = match rendered {
+        Ok(t) => t.phases,
+        Err(d) => {
+            print_diags(g, &d, &root);
+            eprintln!(
+                "error: build failed; nothing was written (the previous site in {} is unchanged)",
+                out_dir.display()
+            );
+            return EXIT_FINDINGS;
+        }
+    };
     let render_time = t.elapsed();
     let t = Instant::now();
     if let Err(d) = staging.commit() {
         print_diags(g, &[d], &root);
         return EXIT_FINDINGS;
     }
-    print_timings(g, &site, &[("render+write", render_time), ("swap", t.elapsed())]);
+    // The parts of render+write, indented under it.
+    let parts: Vec<(String, std::time::Duration)> =
+        render_phases.into_iter().map(|(n, d)| (format!("  {n}"), d)).collect();
+    let mut phases = vec![("render+write", render_time)];
+    phases.extend(parts.iter().map(|(n, d)| (n.as_str(), *d)));
+    phases.push(("swap", t.elapsed()));
+    print_timings(g, &site, &phases);
     if !g.quiet {
         eprintln!(
             "built {} in {:.2} s — {} → {}",

@@ -11,13 +11,14 @@ use serde_json::{json, Value};
 /// The export files of the site, by generator. Listed one by one so the
 /// preview server can stop between them when a new change arrives.
 pub const SITE_EXPORTS: [fn(&Site) -> Vec<SiteFile>; 7] = [
+    // The largest first: builds start the longest job first.
+    search_files,
     |s| vec![bytes("coverage.json", pretty(&coverage_json(s)))],
     |s| vec![bytes("coverage.csv", coverage_csv(s).into_bytes())],
     |s| vec![bytes("register.json", pretty(&register_json(s)))],
     |s| vec![bytes("register.csv", register_csv(s).into_bytes())],
     |s| vec![bytes("reviews.ics", reviews_ics(s).into_bytes())],
     |s| vec![bytes("sitemap.xml", sitemap(s).into_bytes())],
-    search_files,
 ];
 
 fn bytes(path: &str, data: Vec<u8>) -> SiteFile {
@@ -31,7 +32,7 @@ fn bytes(path: &str, data: Vec<u8>) -> SiteFile {
 /// a script (`window.SMSDOC_SEARCH_INDEX = …`) that the search page loads
 /// when the site is opened from disk, where browsers refuse to fetch files.
 fn search_files(site: &Site) -> Vec<SiteFile> {
-    let json = html_safe(serde_json::to_vec(&search_index(site)).unwrap_or_default());
+    let json = html_safe(search_index(site));
     let mut js = Vec::with_capacity(json.len() + 40);
     js.extend_from_slice(b"window.SMSDOC_SEARCH_INDEX = ");
     js.extend_from_slice(&json);
@@ -564,8 +565,35 @@ fn search_tokens<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
         // (stop words are at most 5 bytes: most tokens skip the lookup)
         (2..=SEARCH_MAX_TOKEN).contains(&n) && (t.len() > 5 || SEARCH_STOP_WORDS.binary_search(&t).is_err())
     };
-    for raw in text.split(|c: char| !(c.is_alphanumeric() || joiner(c))) {
-        let t = raw.trim_matches(joiner);
+    // Runs of word characters, found byte by byte: ASCII decides on the
+    // byte, only other characters are decoded (most text is ASCII).
+    let bytes = text.as_bytes();
+    let word_at = |i: usize| -> (bool, usize) {
+        let b = bytes[i];
+        if b.is_ascii() {
+            (b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let (is_word, len) = word_at(i);
+        if !is_word {
+            i += len;
+            continue;
+        }
+        let start = i;
+        i += len;
+        while i < bytes.len() {
+            let (is_word, len) = word_at(i);
+            if !is_word {
+                break;
+            }
+            i += len;
+        }
+        let t = text[start..i].trim_matches(joiner);
         if !keep(t) {
             continue;
         }
@@ -642,7 +670,7 @@ fn base36(mut n: usize) -> String {
 /// space-separated base-36 indexes into `vocab`, a space-separated list
 /// ordered by document frequency. This keeps the index near 1 KB per
 /// document while every word of every body stays searchable.
-pub fn search_index(site: &Site) -> Value {
+pub fn search_index(site: &Site) -> Vec<u8> {
     use rayon::prelude::*;
     use std::collections::{HashMap, HashSet};
     let order = site.register_order();
@@ -684,17 +712,32 @@ pub fn search_index(site: &Site) -> Value {
             (excerpt, words)
         })
         .collect();
-    let mut freq: HashMap<&str, usize, FnvBuild> = HashMap::default();
-    for (_, words) in &prepared {
-        for w in words.split(' ').filter(|w| !w.is_empty()) {
-            *freq.entry(w).or_default() += 1;
-        }
-    }
+    // Document frequency of every word: counted per thread, then merged.
+    let freq: HashMap<&str, usize, FnvBuild> = prepared
+        .par_iter()
+        .fold(
+            HashMap::default,
+            |mut freq: HashMap<&str, usize, FnvBuild>, (_, words)| {
+                for w in words.split(' ').filter(|w| !w.is_empty()) {
+                    *freq.entry(w).or_default() += 1;
+                }
+                freq
+            },
+        )
+        .reduce(HashMap::default, |a, b| {
+            let (mut a, b) = if a.len() < b.len() { (b, a) } else { (a, b) };
+            for (w, n) in b {
+                *a.entry(w).or_default() += n;
+            }
+            a
+        });
     let mut vocab: Vec<(&str, usize)> = freq.into_iter().collect();
     vocab.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let ids: HashMap<&str, String, FnvBuild> = vocab.iter().enumerate().map(|(k, (w, _))| (*w, base36(k))).collect();
-    let docs: Vec<Value> = order
-        .iter()
+    // Rows are written as JSON text in parallel (a value tree of the whole
+    // index would be larger than the file), then joined in order.
+    let rows: Vec<Vec<u8>> = order
+        .par_iter()
         .zip(&prepared)
         .map(|(&i, (excerpt, words))| {
             let d = &site.docs[i];
@@ -709,9 +752,9 @@ pub fn search_index(site: &Site) -> Value {
                 .split(' ')
                 .filter_map(|w| ids.get(w).map(String::as_str))
                 .collect();
-            json!([
-                d.id,
-                d.title,
+            let row = (
+                &d.id,
+                &d.title,
                 d.doc_type.as_str(),
                 d.status.as_str(),
                 d.owner.as_deref().unwrap_or(""),
@@ -719,16 +762,31 @@ pub fn search_index(site: &Site) -> Value {
                 site.config.page_link(&d.url),
                 excerpt,
                 words.join(" "),
-            ])
+            );
+            serde_json::to_vec(&row).unwrap_or_default()
         })
         .collect();
-    json!({
-        "v": 2,
+    let vocab = vocab.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
+    let mut out = Vec::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + vocab.len() + 512);
+    // Keys in the order serde_json writes an object's keys (sorted).
+    out.extend_from_slice(b"{\"docs\":[");
+    for (k, r) in rows.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(r);
+    }
+    drop(rows);
+    let tail = json!({
         "fields": ["id", "title", "type", "status", "owner", "clauses", "url", "excerpt", "words"],
         "stop": SEARCH_STOP_WORDS.join(" "),
-        "vocab": vocab.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" "),
-        "docs": docs,
-    })
+        "v": 2,
+        "vocab": vocab,
+    });
+    let tail = serde_json::to_vec(&tail).unwrap_or_default();
+    out.extend_from_slice(b"],");
+    out.extend_from_slice(tail.get(1..).unwrap_or_default());
+    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::content::{DocType, Status};
 use crate::diagnostics::Diagnostic;
 use crate::links::clause_path;
 use crate::reviews::ReviewStatus;
-use crate::site::Site;
+use crate::site::{Site, Timings};
 use crate::templates::{Templates, THEME_STATIC};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -85,7 +85,10 @@ pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, 
 /// parallel batches in register order; each document's HTML is produced
 /// once and used for its own page and its chunk of `/print/`. Each page's
 /// context holds its own data plus the small shared `site` object.
-pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<(), Vec<Diagnostic>> {
+/// Returns the time spent in each part (for `--verbose`).
+pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<Timings, Vec<Diagnostic>> {
+    let mut timings = Timings::default();
+    let t = std::time::Instant::now();
     let shared = site_json(site);
     let order = site.register_order();
     let mut errors: Vec<Diagnostic> = Vec::new();
@@ -139,39 +142,46 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         Ok(_) => {}
         Err(d) => note(d.clone(), &mut errors),
     }
-    // Overview pages and exports are independent: render them two at a
-    // time, each written and dropped as soon as it is ready (their contexts
-    // and files are the largest values of a build).
-    let jobs: Vec<Job> = crate::exports::SITE_EXPORTS
+    let t = timings.record("document pages", t);
+    // Overview pages and exports are independent. The first export (the
+    // search index, itself parallel) runs beside the others, which run one
+    // at a time: each is written and dropped as soon as it is ready, so at
+    // most two of these large values (contexts holding every document,
+    // whole exports) are alive at once.
+    let mut jobs: Vec<Job> = crate::exports::SITE_EXPORTS
         .iter()
         .map(|&make| Job::Export(make))
         .chain(overview_pages(site).into_iter().map(Job::Page))
         .collect();
-    let others: Vec<Diagnostic> = jobs
-        .into_par_iter()
-        .with_max_len(1)
-        .filter_map(|job| match job {
-            Job::Page(p) => render(templates, p.template, p.context(site, &shared))
-                .and_then(|html| {
-                    sink.put(SiteFile {
-                        path: p.path,
-                        data: FileData::Bytes(html.into_bytes()),
-                    })
+    let run = |job: Job| match job {
+        Job::Page(p) => render(templates, p.template, p.context(site, &shared))
+            .and_then(|html| {
+                sink.put(SiteFile {
+                    path: p.path,
+                    data: FileData::Bytes(html.into_bytes()),
                 })
-                .err(),
-            Job::Export(make) => make(site).into_iter().find_map(|f| sink.put(f).err()),
-        })
-        .collect();
+            })
+            .err(),
+        Job::Export(make) => make(site).into_iter().find_map(|f| sink.put(f).err()),
+    };
+    let rest = jobs.split_off(1);
+    let (first, mut others) = rayon::join(
+        || jobs.into_iter().find_map(run),
+        || rest.into_iter().filter_map(run).collect::<Vec<_>>(),
+    );
+    others.extend(first);
     for d in others {
         note(d, &mut errors);
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let t = timings.record("overview+exports", t);
     for f in static_files(site, templates) {
         sink.put(f).map_err(|d| vec![d])?;
     }
-    Ok(())
+    timings.record("static files", t);
+    Ok(timings)
 }
 
 /// A file of the site other than a document page.
