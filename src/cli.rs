@@ -322,7 +322,7 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
     let fail_on_warnings = config.fail_on_warnings || a.common.strict;
     let progress = Progress::new(g);
     progress.show("loading and checking documents…");
-    let site = match load_site(g, config, &a.common) {
+    let mut site = match load_site(g, config, &a.common) {
         Ok(s) => s,
         Err(code) => {
             progress.clear();
@@ -365,7 +365,9 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
         "rendering {} pages…",
         thousands(site.included.iter().filter(|&&b| b).count())
     ));
-    let rendered = crate::pages::render_site_into(&site, &templates, &staging);
+    let documents = crate::pages::render_documents(&site, &templates, &staging);
+    site.release_sources();
+    let rendered = crate::pages::render_rest(&site, &templates, &staging, documents);
     progress.clear();
     let render_phases = match rendered {
         Ok(t) => t.phases,

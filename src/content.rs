@@ -185,7 +185,8 @@ pub struct Document {
 
 impl Document {
     pub fn body(&self) -> &str {
-        &self.text[self.body_offset..]
+        // (Empty once the build has released the sources: `Site::release_sources`.)
+        self.text.get(self.body_offset..).unwrap_or_default()
     }
     pub fn clause_refs(&self) -> impl Iterator<Item = ClauseRef> + '_ {
         self.clauses.iter().filter_map(|c| c.clause)

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 /// The export files of the site, by generator. Listed one by one so the
 /// preview server can stop between them when a new change arrives.
 pub const SITE_EXPORTS: [fn(&Site) -> Vec<SiteFile>; 7] = [
-    // The largest first: builds start the longest job first.
+    // First, and the largest: a build makes it from entries collected while
+    // rendering the document pages (`pages::render_site_into`).
     search_files,
     |s| vec![bytes("coverage.json", pretty(&coverage_json(s)))],
     |s| vec![bytes("coverage.csv", coverage_csv(s).into_bytes())],
@@ -32,7 +33,16 @@ fn bytes(path: &str, data: Vec<u8>) -> SiteFile {
 /// a script (`window.SMSDOC_SEARCH_INDEX = …`) that the search page loads
 /// when the site is opened from disk, where browsers refuse to fetch files.
 fn search_files(site: &Site) -> Vec<SiteFile> {
-    let json = html_safe(search_index(site));
+    search_files_for(search_index(site))
+}
+
+/// The search index files from the entries a build collected while
+/// rendering the document pages (see [`search_index_from`]).
+pub fn search_files_from(site: &Site, entries: Vec<Option<SearchEntry>>) -> Vec<SiteFile> {
+    search_files_for(search_index_from(site, entries))
+}
+
+fn search_files_for(json: Vec<u8>) -> Vec<SiteFile> {
     let mut js = Vec::with_capacity(json.len() + 40);
     js.extend_from_slice(b"window.SMSDOC_SEARCH_INDEX = ");
     js.extend_from_slice(&json);
@@ -551,6 +561,40 @@ const SEARCH_STOP_WORDS: &[&str] = &[
     "or", "that", "the", "this", "to", "was", "were", "will", "with",
 ];
 
+/// `SEARCH_STOP_WORDS.contains(t)`, as a match the compiler turns into a few
+/// integer comparisons (this runs for every word of every document).
+fn is_stop_word(t: &str) -> bool {
+    matches!(
+        t,
+        "a" | "an"
+            | "and"
+            | "are"
+            | "as"
+            | "at"
+            | "be"
+            | "by"
+            | "for"
+            | "from"
+            | "has"
+            | "have"
+            | "in"
+            | "is"
+            | "it"
+            | "its"
+            | "of"
+            | "on"
+            | "or"
+            | "that"
+            | "the"
+            | "this"
+            | "to"
+            | "was"
+            | "were"
+            | "will"
+            | "with"
+    )
+}
+
 /// Longest token indexed (longer ones are hashes, URLs, base64…).
 const SEARCH_MAX_TOKEN: usize = 40;
 
@@ -563,7 +607,7 @@ fn search_tokens<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let keep = |t: &str| {
         let n = if t.is_ascii() { t.len() } else { t.chars().count() };
         // (stop words are at most 5 bytes: most tokens skip the lookup)
-        (2..=SEARCH_MAX_TOKEN).contains(&n) && (t.len() > 5 || SEARCH_STOP_WORDS.binary_search(&t).is_err())
+        (2..=SEARCH_MAX_TOKEN).contains(&n) && !is_stop_word(t)
     };
     // Runs of word characters, found byte by byte: ASCII decides on the
     // byte, only other characters are decoded (most text is ASCII).
@@ -650,7 +694,8 @@ fn base36(mut n: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// `search-index.json`, read by `static/smsdoc.js` (format version 2):
+/// `search-index.json` (HTML-safe, see [`html_safe`]), read by
+/// `static/smsdoc.js` (format version 2):
 ///
 /// ```json
 /// {"v":2,
@@ -672,46 +717,73 @@ fn base36(mut n: usize) -> String {
 /// document while every word of every body stays searchable.
 pub fn search_index(site: &Site) -> Vec<u8> {
     use rayon::prelude::*;
-    use std::collections::{HashMap, HashSet};
-    let order = site.register_order();
-    // Per document: its excerpt and its distinct words outside the title
-    // and excerpt, lower-cased and joined by spaces. The body text is
-    // derived here and dropped at once: it is as large as the sources.
-    let prepared: Vec<(String, String)> = order
-        .par_iter()
-        .map(|&i| {
-            let text = site.doc_text(i);
-            let head = excerpt(&text, SEARCH_EXCERPT_CHARS);
-            let mut excerpt = head.split_whitespace().collect::<Vec<_>>().join(" ");
-            if head.len() < text.trim_end().len() {
-                excerpt.push('…');
+    // The body text is derived here and dropped at once: it is as large as
+    // the sources.
+    let entries = (0..site.docs.len())
+        .into_par_iter()
+        .map(|i| site.included[i].then(|| search_entry(site, i, &site.doc_text(i))))
+        .collect();
+    search_index_from(site, entries)
+}
+
+/// What the search index keeps of one document: its excerpt, and its
+/// distinct words outside the title and excerpt, lower-cased and joined by
+/// spaces.
+pub struct SearchEntry {
+    excerpt: String,
+    words: String,
+}
+
+/// The search entry of document `i` from its body `text`.
+pub fn search_entry(site: &Site, i: usize, text: &str) -> SearchEntry {
+    use std::collections::HashSet;
+    let head = excerpt(text, SEARCH_EXCERPT_CHARS);
+    let mut excerpt = head.split_whitespace().collect::<Vec<_>>().join(" ");
+    if head.len() < text.trim_end().len() {
+        excerpt.push('…');
+    }
+    let (title, head, lower) = (
+        site.docs[i].title.to_lowercase(),
+        excerpt.to_lowercase(),
+        text.to_lowercase(),
+    );
+    let mut seen: HashSet<&str, FnvBuild> = HashSet::default();
+    search_tokens(&title, |t| {
+        seen.insert(t);
+    });
+    search_tokens(&head, |t| {
+        seen.insert(t);
+    });
+    let mut words = String::new();
+    search_tokens(&lower, |t| {
+        if seen.insert(t) {
+            if !words.is_empty() {
+                words.push(' ');
             }
-            let (title, head, lower) = (
-                site.docs[i].title.to_lowercase(),
-                excerpt.to_lowercase(),
-                text.to_lowercase(),
-            );
-            let mut seen: HashSet<&str, FnvBuild> = HashSet::default();
-            search_tokens(&title, |t| {
-                seen.insert(t);
-            });
-            search_tokens(&head, |t| {
-                seen.insert(t);
-            });
-            let mut words = String::new();
-            search_tokens(&lower, |t| {
-                if seen.insert(t) {
-                    if !words.is_empty() {
-                        words.push(' ');
-                    }
-                    words.push_str(t);
-                }
-            });
-            drop(seen);
-            words.shrink_to_fit();
-            (excerpt, words)
+            words.push_str(t);
+        }
+    });
+    drop(seen);
+    words.shrink_to_fit();
+    SearchEntry { excerpt, words }
+}
+
+/// The search index from the entries of the documents (by document index;
+/// `None` for documents left out of the site).
+pub fn search_index_from(site: &Site, mut entries: Vec<Option<SearchEntry>>) -> Vec<u8> {
+    use rayon::prelude::*;
+    use std::collections::HashMap;
+    let order = site.register_order();
+    let prepared: Vec<(String, String)> = order
+        .iter()
+        .map(|&i| {
+            entries
+                .get_mut(i)
+                .and_then(Option::take)
+                .map_or_else(Default::default, |e| (e.excerpt, e.words))
         })
         .collect();
+    drop(entries);
     // Document frequency of every word: counted per thread, then merged.
     let freq: HashMap<&str, usize, FnvBuild> = prepared
         .par_iter()
@@ -763,10 +835,13 @@ pub fn search_index(site: &Site) -> Vec<u8> {
                 excerpt,
                 words.join(" "),
             );
-            serde_json::to_vec(&row).unwrap_or_default()
+            html_safe(serde_json::to_vec(&row).unwrap_or_default())
         })
         .collect();
     let vocab = vocab.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
+    // The words are in the rows and the vocabulary now.
+    drop(ids);
+    drop(prepared);
     let mut out = Vec::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + vocab.len() + 512);
     // Keys in the order serde_json writes an object's keys (sorted).
     out.extend_from_slice(b"{\"docs\":[");
@@ -783,7 +858,7 @@ pub fn search_index(site: &Site) -> Vec<u8> {
         "v": 2,
         "vocab": vocab,
     });
-    let tail = serde_json::to_vec(&tail).unwrap_or_default();
+    let tail = html_safe(serde_json::to_vec(&tail).unwrap_or_default());
     out.extend_from_slice(b"],");
     out.extend_from_slice(tail.get(1..).unwrap_or_default());
     out
@@ -831,14 +906,22 @@ mod tests {
                 .any(|t| *t == "the" || *t == "and" || *t == "8" || *t == "of"),
             "{out:?}"
         );
-        assert!(
-            SEARCH_STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
-            "stop words must stay sorted (binary search)"
-        );
-        assert!(
-            SEARCH_STOP_WORDS.iter().all(|w| w.len() <= 5),
-            "search_tokens assumes stop words of at most 5 bytes"
-        );
+        // The list travels in the index; the match must say the same.
+        for w in SEARCH_STOP_WORDS {
+            assert!(is_stop_word(w), "{w}");
+        }
+        for w in ["", "b", "ands", "thee", "wit", "service"] {
+            assert!(!is_stop_word(w), "{w}");
+        }
+        let mut n = 0;
+        for a in b'a'..=b'z' {
+            for b in [None].into_iter().chain((b'a'..=b'z').map(Some)) {
+                let w: String = [Some(a), b].into_iter().flatten().map(char::from).collect();
+                n += usize::from(is_stop_word(&w));
+            }
+        }
+        let short = SEARCH_STOP_WORDS.iter().filter(|w| w.len() <= 2).count();
+        assert_eq!(n, short, "no one- or two-letter word is a stop word unless listed");
     }
 
     #[test]

@@ -155,6 +155,13 @@ pub fn text(body: &str, title: &str, resolver: &dyn LinkResolver) -> String {
     stream(body, title, resolver, false, true).text
 }
 
+/// The HTML and the plain text of a document body in one pass (a build
+/// writes the page and feeds the search index from the same parse).
+pub fn html_and_text(body: &str, title: &str, resolver: &dyn LinkResolver) -> (String, String) {
+    let r = stream(body, title, resolver, true, true);
+    (r.html, r.text)
+}
+
 fn stream(body: &str, title: &str, resolver: &dyn LinkResolver, html: bool, text: bool) -> Rendered {
     let mut stream = Stream {
         parser: Parser::new_ext(body, options()).into_offset_iter(),

@@ -87,16 +87,33 @@ pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, 
 /// context holds its own data plus the small shared `site` object.
 /// Returns the time spent in each part (for `--verbose`).
 pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> Result<Timings, Vec<Diagnostic>> {
+    let documents = render_documents(site, templates, sink);
+    render_rest(site, templates, sink, documents)
+}
+
+/// What rendering the document pages leaves for the rest of the site.
+pub struct Documents {
+    timings: Timings,
+    errors: Vec<Diagnostic>,
+    /// Each document's share of the search index (by document index).
+    search: Vec<Option<crate::exports::SearchEntry>>,
+}
+
+fn note(d: Diagnostic, errors: &mut Vec<Diagnostic>) {
+    if !errors.contains(&d) {
+        errors.push(d);
+    }
+}
+
+/// The first part of [`render_site_into`]: every document page and
+/// `/print/`. The rest of the site needs no document source after it
+/// (`smsdoc build` frees them in between).
+pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> Documents {
     let mut timings = Timings::default();
     let t = std::time::Instant::now();
     let shared = site_json(site);
     let order = site.register_order();
     let mut errors: Vec<Diagnostic> = Vec::new();
-    let note = |d: Diagnostic, errors: &mut Vec<Diagnostic>| {
-        if !errors.contains(&d) {
-            errors.push(d);
-        }
-    };
     let print = PrintFrame::new(site, templates, &shared, &order);
     let mut print_ok = match &print {
         Ok(p) => sink
@@ -107,22 +124,32 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
             .is_ok(),
         Err(_) => false,
     };
+    // The search index's share of each document comes from the same
+    // Markdown pass as its page.
+    let mut search: Vec<Option<crate::exports::SearchEntry>> = (0..site.docs.len()).map(|_| None).collect();
     for batch in order.chunks(256) {
-        let parts: Vec<Result<String, Diagnostic>> = batch
+        let parts: Vec<Result<(String, crate::exports::SearchEntry), Diagnostic>> = batch
             .par_iter()
             .map(|&i| {
-                let (file, page) = render_doc_page(site, templates, &shared, i, site.doc_html(i))?;
+                let (html, text) = site.doc_html_and_text(i);
+                let entry = crate::exports::search_entry(site, i, &text);
+                drop(text);
+                let (file, page) = render_doc_page(site, templates, &shared, i, html)?;
                 sink.put(file)?;
-                match &print {
-                    Ok(p) => p.chunk(site, templates, i, page),
-                    Err(_) => Ok(String::new()),
-                }
+                let chunk = match &print {
+                    Ok(p) => p.chunk(site, templates, i, page)?,
+                    Err(_) => String::new(),
+                };
+                Ok((chunk, entry))
             })
             .collect();
         let mut chunk = String::new();
-        for p in parts {
+        for (&i, p) in batch.iter().zip(parts) {
             match p {
-                Ok(c) => chunk.push_str(&c),
+                Ok((c, entry)) => {
+                    chunk.push_str(&c);
+                    search[i] = Some(entry);
+                }
                 Err(d) => note(d, &mut errors),
             }
         }
@@ -142,13 +169,36 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         Ok(_) => {}
         Err(d) => note(d.clone(), &mut errors),
     }
-    let t = timings.record("document pages", t);
-    // Overview pages and exports are independent. The first export (the
-    // search index, itself parallel) runs beside the others, which run one
-    // at a time: each is written and dropped as soon as it is ready, so at
-    // most two of these large values (contexts holding every document,
-    // whole exports) are alive at once.
-    let mut jobs: Vec<Job> = crate::exports::SITE_EXPORTS
+    timings.record("document pages", t);
+    Documents {
+        timings,
+        errors,
+        search,
+    }
+}
+
+/// The second part of [`render_site_into`]: overview pages, exports and
+/// static files.
+pub fn render_rest(
+    site: &Site,
+    templates: &Templates,
+    sink: &dyn Sink,
+    documents: Documents,
+) -> Result<Timings, Vec<Diagnostic>> {
+    let Documents {
+        mut timings,
+        mut errors,
+        search,
+    } = documents;
+    let t = std::time::Instant::now();
+    let shared = site_json(site);
+    // Overview pages and exports are independent. The search index
+    // (SITE_EXPORTS[0], made here from the entries collected above; itself
+    // parallel) runs beside the others, which run one at a time: each is
+    // written and dropped as soon as it is ready, so at most two of these
+    // large values (contexts holding every document, whole exports) are
+    // alive at once.
+    let jobs: Vec<Job> = crate::exports::SITE_EXPORTS[1..]
         .iter()
         .map(|&make| Job::Export(make))
         .chain(overview_pages(site).into_iter().map(Job::Page))
@@ -164,10 +214,13 @@ pub fn render_site_into(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
             .err(),
         Job::Export(make) => make(site).into_iter().find_map(|f| sink.put(f).err()),
     };
-    let rest = jobs.split_off(1);
     let (first, mut others) = rayon::join(
-        || jobs.into_iter().find_map(run),
-        || rest.into_iter().filter_map(run).collect::<Vec<_>>(),
+        || {
+            crate::exports::search_files_from(site, search)
+                .into_iter()
+                .find_map(|f| sink.put(f).err())
+        },
+        || jobs.into_iter().filter_map(run).collect::<Vec<_>>(),
     );
     others.extend(first);
     for d in others {
@@ -226,11 +279,11 @@ fn render_doc_page(
     i: usize,
     html: String,
 ) -> Result<(SiteFile, Value), Diagnostic> {
-    let ctx = context(json!({
-        "site": site_for(site, shared, &site.docs[i].url),
-        "page": doc_json(site, i, html),
-        "current_path": site.docs[i].url,
-    }))?;
+    let ctx = context(object([
+        ("site", site_for(site, shared, &site.docs[i].url)),
+        ("page", doc_json(site, i, html)),
+        ("current_path", Value::String(site.docs[i].url.clone())),
+    ]))?;
     let out = templates.render("page.html", &ctx)?;
     let mut ctx = ctx;
     let page = ctx.remove("page").unwrap_or_default();
@@ -266,12 +319,17 @@ struct PrintFrame<'a> {
 impl<'a> PrintFrame<'a> {
     fn new(site: &'a Site, templates: &Templates, shared: &Value, order: &[usize]) -> Result<Self, Diagnostic> {
         let toc: Vec<Value> = order.iter().map(|&i| doc_summary(site, i)).collect();
-        let ctx = json!({
-            "site": site_for(site, shared, "print/"),
-            "current_path": "print/",
-            "documents": toc,
-            "by_type": site.count_by_type().into_iter().map(|(t, n)| json!({ "label": t.plural_label(), "count": n })).collect::<Vec<_>>(),
-        });
+        let by_type = site
+            .count_by_type()
+            .into_iter()
+            .map(|(t, n)| json!({ "label": t.plural_label(), "count": n }))
+            .collect();
+        let ctx = object([
+            ("site", site_for(site, shared, "print/")),
+            ("current_path", Value::from("print/")),
+            ("documents", Value::Array(toc)),
+            ("by_type", Value::Array(by_type)),
+        ]);
         let page = render(templates, "print.html", ctx)?;
         let (head, tail) = page.split_once(PRINT_MARKER).unwrap_or((&page, ""));
         Ok(PrintFrame {
@@ -293,7 +351,11 @@ impl<'a> PrintFrame<'a> {
             let page_root = site.config.root_from(&site.docs[i].url);
             *content = print_html(content, &site.docs[i].id, &page_root, self);
         }
-        render(templates, "print_doc.html", json!({ "site": self.site, "page": page }))
+        render(
+            templates,
+            "print_doc.html",
+            object([("site", self.site.clone()), ("page", page)]),
+        )
     }
 }
 
@@ -388,15 +450,18 @@ impl OverviewPage {
     pub fn context(&self, site: &Site, shared: &Value) -> Value {
         let extra = match self.kind {
             Overview::Home => home_json(site),
-            Overview::Register => json!({ "documents": register_rows(site) }),
+            Overview::Register => object([("documents", Value::Array(register_rows(site)))]),
             Overview::NotFound | Overview::Search => json!({}),
             Overview::Coverage => coverage_json(site),
             Overview::Reviews => reviews_json(site),
             Overview::Clauses => clauses_json(site),
-            Overview::Clause(r) => json!({ "clause": clause_json(site, r) }),
+            Overview::Clause(r) => object([("clause", clause_json(site, r))]),
         };
         let current = self.dir();
-        let mut v = json!({ "site": site_for(site, shared, current), "current_path": current });
+        let mut v = object([
+            ("site", site_for(site, shared, current)),
+            ("current_path", Value::String(current.to_string())),
+        ]);
         if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
             o.extend(e);
         }
@@ -523,7 +588,7 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
             json!({ "key": p.value, "label": label.unwrap_or_else(|| p.value.clone()) })
         })
         .collect();
-    json!({
+    let mut page = json!({
         "id": d.id,
         "title": d.title,
         "type": d.doc_type.as_str(),
@@ -536,20 +601,33 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
         "review_interval": d.review_interval.map(|x| x.to_string()),
         "next_review": rv.next.map(|x| x.to_string()),
         "review": { "status": rv.status.as_str(), "label": rv.status.label(), "days": rv.days, "overdue_days": rv.days.map(|x| -x) },
-        "clauses": clauses,
-        "provides": provides,
         "tags": d.tags,
         "confidentiality": d.confidentiality.as_str(),
         "url": site.config.page_link(&d.url),
         "source": crate::diagnostics::slash_path(&d.file),
         "toc": r.toc,
-        "content": content,
-        "backlinks": summaries(&g.backlinks[i]),
-        "related": summaries(&g.related[i]),
-        "supersedes": g.supersedes[i].filter(|&j| site.included[j]).map(|j| doc_summary(site, j)),
-        "superseded_by": summaries(&g.superseded_by[i]),
         "extra": d.extra,
-    })
+    });
+    // Values that are JSON already are moved in: `json!` would copy them.
+    if let Some(o) = page.as_object_mut() {
+        o.insert("clauses".into(), Value::Array(clauses));
+        o.insert("provides".into(), Value::Array(provides));
+        o.insert("content".into(), Value::String(content));
+        o.insert("backlinks".into(), Value::Array(summaries(&g.backlinks[i])));
+        o.insert("related".into(), Value::Array(summaries(&g.related[i])));
+        let supersedes = g.supersedes[i]
+            .filter(|&j| site.included[j])
+            .map(|j| doc_summary(site, j));
+        o.insert("supersedes".into(), supersedes.unwrap_or(Value::Null));
+        o.insert("superseded_by".into(), Value::Array(summaries(&g.superseded_by[i])));
+    }
+    page
+}
+
+/// A JSON object of values that are JSON already, moved in (`json!`
+/// serialises every value it is given, which deep-copies a `Value`).
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 fn register_rows(site: &Site) -> Vec<Value> {

@@ -131,6 +131,14 @@ impl Site {
         self.doc_html_from(i, &self.docs[i].url)
     }
 
+    /// Frees the document sources (as large as the handbook) once the
+    /// document pages are written: nothing after that reads them, and
+    /// diagnostics quote files from disk. Bodies render empty afterwards,
+    /// so only a build about to finish calls this.
+    pub fn release_sources(&mut self) {
+        self.docs.par_iter_mut().for_each(|d| d.text = String::new());
+    }
+
     /// The plain text of document `i`'s body, for the search index.
     pub fn doc_text(&self, i: usize) -> String {
         let doc = &self.docs[i];
@@ -154,8 +162,20 @@ impl Site {
         let doc = &self.docs[i];
         let root = self.config.root_from(dir);
         let html = markdown::render(doc.body(), &doc.title, &self.resolver(i, &root), true).html;
-        // Links to documents left out of the site would be dead: keep their
-        // text, drop the href. The scan knows which links those are.
+        self.unlink_excluded(i, &root, html)
+    }
+
+    /// Document `i`'s body HTML for its own page, and its plain text.
+    pub fn doc_html_and_text(&self, i: usize) -> (String, String) {
+        let doc = &self.docs[i];
+        let root = self.config.root_from(&doc.url);
+        let (html, text) = markdown::html_and_text(doc.body(), &doc.title, &self.resolver(i, &root));
+        (self.unlink_excluded(i, &root, html), text)
+    }
+
+    /// Links to documents left out of the site would be dead: keep their
+    /// text, drop the href. The scan knows which links those are.
+    fn unlink_excluded(&self, i: usize, root: &str, html: String) -> String {
         let excluded: Vec<String> = self.rendered[i]
             .links
             .iter()

@@ -76,3 +76,56 @@ fn example_shows_overdue_and_due_soon_reviews_for_the_next_five_years() {
         assert_eq!(report["coverage"]["gaps"], 0, "{today}");
     }
 }
+
+#[test]
+fn the_cli_build_writes_exactly_the_rendered_site() {
+    // `smsdoc build` frees the document sources between the document pages
+    // and the rest of the site; what it writes must still be, byte for
+    // byte, the site the library renders in memory (as `serve` does).
+    let out = tempfile::tempdir().unwrap();
+    let site_dir = out.path().join("site");
+    let run = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+        .args(["build", "--quiet", "--root"])
+        .arg(example())
+        .arg("--out")
+        .arg(&site_dir)
+        .args(["--today", "2026-11-24"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+
+    let config = smsdoc::config::load(example()).expect("config");
+    let options = smsdoc::site::BuildOptions {
+        today: "2026-11-24".parse().unwrap(),
+        drafts: true,
+    };
+    let site = smsdoc::site::Site::load(config, options).expect("site");
+    let templates = smsdoc::templates::Templates::load(&site.config).expect("templates");
+    let mut expected = std::collections::BTreeMap::new();
+    for f in smsdoc::pages::render_site(&site, &templates).expect("renders") {
+        let bytes = match f.data {
+            smsdoc::pages::FileData::Bytes(b) => b,
+            smsdoc::pages::FileData::Copy(p) => std::fs::read(p).unwrap(),
+        };
+        expected.insert(f.path, bytes);
+    }
+    let mut written = std::collections::BTreeMap::new();
+    for e in walkdir::WalkDir::new(&site_dir).into_iter().map(Result::unwrap) {
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(&site_dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            written.insert(rel, std::fs::read(e.path()).unwrap());
+        }
+    }
+    assert_eq!(written.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+    for (path, bytes) in &expected {
+        assert!(written[path] == *bytes, "{path} differs from the in-memory rendering");
+    }
+    // And the pages have their bodies (not an empty render of freed sources).
+    let page = String::from_utf8_lossy(&written["print/index.html"]).into_owned();
+    assert!(page.matches("class=\"doc__body\"").count() >= 60);
+}
