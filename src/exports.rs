@@ -742,12 +742,16 @@ pub fn search_entry(site: &Site, i: usize, text: &str) -> SearchEntry {
     if head.len() < text.trim_end().len() {
         excerpt.push('…');
     }
-    let (title, head, lower) = (
-        site.docs[i].title.to_lowercase(),
-        excerpt.to_lowercase(),
-        text.to_lowercase(),
-    );
-    let mut seen: HashSet<&str, FnvBuild> = HashSet::default();
+    let lower = |s: &str| {
+        if s.is_ascii() {
+            s.to_ascii_lowercase()
+        } else {
+            s.to_lowercase()
+        }
+    };
+    let (title, head, lower) = (lower(&site.docs[i].title), lower(&excerpt), lower(text));
+    // About one distinct word per 16 bytes of prose.
+    let mut seen: HashSet<&str, FnvBuild> = HashSet::with_capacity_and_hasher(lower.len() / 16, FnvBuild::default());
     search_tokens(&title, |t| {
         seen.insert(t);
     });

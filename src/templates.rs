@@ -104,16 +104,23 @@ impl Templates {
 /// which is safe but makes every URL unreadable (`&#x2F;procedures&#x2F;`).
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    // Copies the runs between special characters (all ASCII, so every
+    // split is a character boundary).
+    let mut from = 0;
+    for (i, b) in input.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&input[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&input[from..]);
     out
 }
 
@@ -186,6 +193,17 @@ fn error_position(message: &str) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn escapes_markup_and_quotes_but_not_slashes() {
+        assert_eq!(
+            super::escape_html(r#"<a href="/x?a=1&b='2'">é</a>"#),
+            "&lt;a href=&quot;/x?a=1&amp;b=&#39;2&#39;&quot;&gt;é&lt;/a&gt;"
+        );
+        assert_eq!(super::escape_html("plain"), "plain");
+        assert_eq!(super::escape_html(""), "");
+        assert_eq!(super::escape_html("&"), "&amp;");
+    }
     use super::*;
 
     #[test]
