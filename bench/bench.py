@@ -4,8 +4,8 @@
 For each corpus size it generates the corpora (smsdoc, Hugo, Zola and mdBook
 flavors of the same content, cached by generator hash), then times full
 builds of every available tool side by side: one warm-up round, then --runs
-rounds, the tool order rotating every round, the output directory deleted
-before every run (outside the timed region). Wall time is taken with
+rounds, the tool order rotating every round, every run writing a new output
+directory (all deleted after the last round, outside the timed region). Wall time is taken with
 time.perf_counter() around the process; peak RSS, CPU time and the exit status
 come from `/usr/bin/time -v`.
 
@@ -165,10 +165,16 @@ def parse_time_v(path):
     }
 
 
-def run_once(tool, timeout, timefile):
-    if tool.get("out"):
-        shutil.rmtree(tool["out"], ignore_errors=True)
-    cmd = ["/usr/bin/time", "-v", "-o", timefile] + tool["cmd"]
+def run_dir(tool, rnd):
+    """The output directory of round `rnd`: every run writes a new one."""
+    return "%s.run%d" % (tool["out"], rnd)
+
+
+def run_once(tool, timeout, timefile, rnd):
+    out = run_dir(tool, rnd) if tool.get("out") else None
+    if out:
+        shutil.rmtree(out, ignore_errors=True)
+    cmd = ["/usr/bin/time", "-v", "-o", timefile] + [out if a == tool.get("out") else a for a in tool["cmd"]]
     t0 = time.perf_counter()
     # A session of its own, so that a timeout ends the tool and every process it started.
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -193,7 +199,7 @@ def run_once(tool, timeout, timefile):
         if tail:
             why += ": " + re.sub(r"\x1b\[[0-9;]*m", "", tail[-1]).strip()[:160]
         return None, why
-    if tool.get("out") and not os.path.isdir(tool["out"]):
+    if out and not os.path.isdir(out):
         return None, "exit 0 but wrote no output directory"
     return {"wall": wall, "cpu": (tv["user"] or 0) + (tv["sys"] or 0),
             "rss_mib": (tv["rss_kib"] or 0) / 1024, "exit": code}, None
@@ -207,6 +213,15 @@ def bench_size(n, tools, runs, warmup, timeout, budget):
     `timeout` seconds is killed and the tool reported as timed out.
     """
     live = [t for t in tools if not t.get("skip") and not t.get("failed")]
+    # Every run writes a new output directory, and they are all deleted
+    # after the last round. Deleting the previous output right before each
+    # run made ext4 (without a journal, as on this machine) skip the tens of
+    # thousands of just-freed inodes one by one when allocating new ones,
+    # which slowed every tool by seconds depending on what ran before it.
+    for t in live:
+        if t.get("out"):
+            remove_outputs(t)
+    sync()
     fd, timefile = tempfile.mkstemp(prefix="smsdoc-bench-time-")
     os.close(fd)
     try:
@@ -217,7 +232,7 @@ def bench_size(n, tools, runs, warmup, timeout, budget):
             for t in order:
                 if t.get("failed") or t.get("timeout") or t.get("over_budget"):
                     continue
-                res, err = run_once(t, timeout, timefile)
+                res, err = run_once(t, timeout, timefile, rnd)
                 if err == "timeout":
                     t["timeout"] = timeout
                     log("%d docs, %s: %s TIMED OUT after %g s" % (n, label, t["name"], timeout))
@@ -235,10 +250,30 @@ def bench_size(n, tools, runs, warmup, timeout, budget):
     finally:
         os.remove(timefile)
     for t in tools:
-        if t.get("out") and t.get("runs") and not t.get("failed") and os.path.isdir(t["out"]):
-            t["output"] = dict(zip(("files", "bytes"), tree_stats(t["out"])))
-            t["output"]["html"] = tree_stats(t["out"], ".html")[0]
+        last = run_dir(t, warmup + runs - 1) if t.get("out") else None
+        if last and t.get("runs") and not t.get("failed") and os.path.isdir(last):
+            t["output"] = dict(zip(("files", "bytes"), tree_stats(last)))
+            t["output"]["html"] = tree_stats(last, ".html")[0]
+        if t.get("out"):
+            remove_outputs(t)
+    sync()
     return tools
+
+
+def remove_outputs(tool):
+    """Deletes every run's output directory of `tool` (and a plain one left by older versions)."""
+    parent, base = os.path.split(tool["out"])
+    if os.path.isdir(parent):
+        for name in os.listdir(parent):
+            if name == base or name.startswith(base + ".run"):
+                shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def sync():
+    try:
+        os.sync()
+    except (AttributeError, OSError):
+        pass
 
 
 def summarize(t):
@@ -327,7 +362,8 @@ def size_section(res, level="##"):
     L.append("%s %s documents%s\n" % (level, format(n, ","), where))
     c = res["corpus"]
     L.append("Measured %s at commit %s: %d timed runs per tool after %d warm-up round(s), "
-             "tools alternating (order rotated every round), output directory deleted before each run. "
+             "tools alternating (order rotated every round), each run writing a new output directory "
+             "(all deleted after the last round). "
              "Corpus: `gen-corpus.py --docs %d` (seed 1), %s Markdown files, %s.\n"
              % (res["date"], res["commit"], res["runs"], res["warmup"], n,
                 format(c["files"], ","), fmt_mib(c["bytes"])))
