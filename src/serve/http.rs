@@ -269,6 +269,12 @@ fn read_heads(new: &Receiver<TcpStream>, wake: &wake::Receiver, work: &SyncSende
                     pending.swap_remove(i); // closes it
                 }
                 None => i += 1,
+                Some(Err(HeadError::Gone)) => {
+                    // Closed before a request: nothing to answer, and no
+                    // place in the queue (a browser closing hundreds of
+                    // idle connections must not crowd out real requests).
+                    pending.swap_remove(i);
+                }
                 Some(head) => {
                     let p = pending.swap_remove(i);
                     if p.stream.set_nonblocking(false).is_err() {

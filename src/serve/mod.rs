@@ -435,9 +435,29 @@ fn render_docs(
     pending: &Pending,
     files: &http::Files,
 ) -> Result<(Delta, Option<Layout>), Vec<Diagnostic>> {
-    if !pending.layout {
-        // Same pages and assets as published: render the pending pages only
-        // (a save in a 10,000-document handbook renders one or a few).
+    // Same pages and assets as published: render the pending pages only (a
+    // save in a 10,000-document handbook renders one or a few). Otherwise
+    // compare the pages and assets with the published ones as well.
+    let (todo, mut removes, by_page) = if pending.layout {
+        let by_page: HashMap<String, usize> = (0..site.docs.len())
+            .filter(|&i| site.included[i])
+            .map(|i| (format!("{}index.html", site.docs[i].url), i))
+            .collect();
+        let mut todo: BTreeSet<usize> = pending.pages.iter().filter_map(|p| by_page.get(p).copied()).collect();
+        todo.extend(
+            by_page
+                .iter()
+                .filter(|(p, _)| !published.doc_pages.contains(*p))
+                .map(|(_, &i)| i),
+        );
+        let removes: Vec<String> = published
+            .doc_pages
+            .iter()
+            .filter(|p| !by_page.contains_key(*p))
+            .cloned()
+            .collect();
+        (todo.into_iter().collect(), removes, Some(by_page))
+    } else {
         let by_url: HashMap<&str, usize> = site.docs.iter().enumerate().map(|(i, d)| (d.url.as_str(), i)).collect();
         let todo: Vec<usize> = pending
             .pages
@@ -445,32 +465,8 @@ fn render_docs(
             .filter_map(|p| by_url.get(p.strip_suffix("index.html").unwrap_or(p)).copied())
             .filter(|&i| site.included[i])
             .collect();
-        let rendered: Vec<Result<SiteFile, Diagnostic>> = todo
-            .par_iter()
-            .map(|&i| pages::render_doc(site, templates, &published.shared, i))
-            .collect();
-        let mut changes = Changes::new(files);
-        let count = rendered.len();
-        changes.take_all(rendered)?;
-        return Ok((changes.finish(Vec::new(), count), None));
-    }
-    let by_page: HashMap<String, usize> = (0..site.docs.len())
-        .filter(|&i| site.included[i])
-        .map(|i| (format!("{}index.html", site.docs[i].url), i))
-        .collect();
-    let mut todo: BTreeSet<usize> = pending.pages.iter().filter_map(|p| by_page.get(p).copied()).collect();
-    todo.extend(
-        by_page
-            .iter()
-            .filter(|(p, _)| !published.doc_pages.contains(*p))
-            .map(|(_, &i)| i),
-    );
-    let mut removes: Vec<String> = published
-        .doc_pages
-        .iter()
-        .filter(|p| !by_page.contains_key(*p))
-        .cloned()
-        .collect();
+        (todo, Vec::new(), None)
+    };
     let rendered: Vec<Result<SiteFile, Diagnostic>> = todo
         .par_iter()
         .map(|&i| pages::render_doc(site, templates, &published.shared, i))
@@ -478,6 +474,9 @@ fn render_docs(
     let mut changes = Changes::new(files);
     let count = rendered.len();
     changes.take_all(rendered)?;
+    let Some(by_page) = by_page else {
+        return Ok((changes.finish(removes, count), None));
+    };
     let assets: HashSet<String> = site
         .assets
         .iter()
