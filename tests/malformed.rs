@@ -10,12 +10,13 @@
 //! error" on stderr); and that `build` leaves the previous site exactly as
 //! it was when it fails, and the sources untouched always.
 
+mod common;
+
+use common::{smsdoc_within, tail, Run};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TODAY: &str = "2026-06-01";
 
@@ -40,94 +41,9 @@ fn fixtures() -> PathBuf {
 
 // ---------------------------------------------------------------- running
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-    /// Peak resident set size of the child in KiB (Linux `ru_maxrss`).
-    max_rss_kb: i64,
-}
-
-/// Runs smsdoc in `cwd`; kills it and fails the test if it runs longer than
-/// `timeout`.
-// The child is reaped with wait4 (for its peak RSS), which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-fn smsdoc(cwd: &Path, args: &[&str], timeout: Duration) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn smsdoc");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let t_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    let started = Instant::now();
-    let pid = child.id() as libc::pid_t;
-    let (status, rss) = loop {
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is a valid value to be overwritten.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: `pid` is our own child, not yet reaped; the pointers are
-        // valid for the call.
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if r == pid {
-            break (status, usage.ru_maxrss);
-        }
-        assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
-        if started.elapsed() > timeout {
-            let _ = child.kill();
-            // SAFETY: as above; reaps the killed child.
-            unsafe { libc::waitpid(pid, &mut status, 0) };
-            let stderr = String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned();
-            panic!(
-                "smsdoc {args:?} in {} did not finish within {timeout:?} (killed)\n--- stderr (tail)\n{}",
-                cwd.display(),
-                tail(&stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let elapsed = started.elapsed();
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -libc::WTERMSIG(status)
-    };
-    Out {
-        code,
-        stdout: String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned(),
-        stderr: String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned(),
-        elapsed,
-        max_rss_kb: rss,
-    }
-}
-
-fn tail(s: &str) -> &str {
-    let mut cut = s.len().saturating_sub(3000);
-    while !s.is_char_boundary(cut) {
-        cut += 1;
-    }
-    &s[cut..]
-}
-
 /// No run may reach the panic handler or die of a signal.
 #[track_caller]
-fn assert_no_panic(what: &str, o: &Out) {
+fn assert_no_panic(what: &str, o: &Run) {
     assert!(
         o.code != 3 && o.code >= 0 && !o.stderr.contains("panicked") && !o.stderr.contains("internal error"),
         "{what}: smsdoc crashed (exit {})\n--- stderr (tail)\n{}",
@@ -458,7 +374,7 @@ fn run_case(case: &Case) -> (Duration, Duration, i64) {
     let timeout = limit(case.timeout);
 
     // check
-    let o = smsdoc(&hb.root, &["check", "--format", "json", "--today", TODAY], timeout);
+    let o = smsdoc_within(&hb.root, &["check", "--format", "json", "--today", TODAY], timeout);
     assert_no_panic(&format!("{}: check", case.name), &o);
     assert_eq!(
         o.code,
@@ -490,7 +406,7 @@ fn run_case(case: &Case) -> (Duration, Duration, i64) {
     let check_time = o.elapsed;
 
     // human check: the same exit code, and the location printed
-    let o = smsdoc(&hb.root, &["check", "--today", TODAY], timeout);
+    let o = smsdoc_within(&hb.root, &["check", "--today", TODAY], timeout);
     assert_no_panic(&format!("{}: human check", case.name), &o);
     assert_eq!(
         o.code,
@@ -521,7 +437,7 @@ fn run_case(case: &Case) -> (Duration, Duration, i64) {
         plant_previous_site(&out);
     }
     let sources_before = snapshot(&hb.root);
-    let o = smsdoc(&hb.root, &["build", "--today", TODAY], timeout);
+    let o = smsdoc_within(&hb.root, &["build", "--today", TODAY], timeout);
     assert_no_panic(&format!("{}: build", case.name), &o);
     assert_eq!(o.code, case.exit, "{}: build exit code\n{}", case.name, tail(&o.stderr));
     let (build_time, build_rss) = (o.elapsed, o.max_rss_kb);
@@ -943,7 +859,7 @@ fn write_reliability_inputs() {
 fn symlink_outside_the_root_is_not_published() {
     let hb = Handbook::new(None);
     symlink_outside(&hb.root);
-    let o = smsdoc(&hb.root, &["build", "--today", TODAY], limit(SMALL));
+    let o = smsdoc_within(&hb.root, &["build", "--today", TODAY], limit(SMALL));
     assert_no_panic("symlink outside", &o);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("outside the handbook"), "{}", o.stderr);
@@ -964,7 +880,7 @@ fn symlink_outside_the_root_is_not_published() {
 fn html_injection_is_escaped_everywhere() {
     let hb = Handbook::new(Some("html-injection"));
     injection_file_name(&hb.root);
-    let o = smsdoc(&hb.root, &["build", "--today", TODAY], limit(SMALL));
+    let o = smsdoc_within(&hb.root, &["build", "--today", TODAY], limit(SMALL));
     assert_no_panic("injection build", &o);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let site = snapshot(&hb.root.join("public"));
@@ -1015,7 +931,7 @@ fn html_injection_is_escaped_everywhere() {
         ("reviews", "ics"),
         ("register", "csv"),
     ] {
-        let o = smsdoc(
+        let o = smsdoc_within(
             &hb.root,
             &["export", what, "--format", format, "--today", TODAY],
             limit(SMALL),
@@ -1058,12 +974,12 @@ fn dangerous_output_directories_are_refused() {
         "notes",
     ];
     for out in outs {
-        let o = smsdoc(&hb.root, &["build", "--today", TODAY, "--out", out], limit(SMALL));
+        let o = smsdoc_within(&hb.root, &["build", "--today", TODAY, "--out", out], limit(SMALL));
         assert_no_panic(out, &o);
         assert_eq!(o.code, 2, "--out {out} must be refused with exit 2\n{}", o.stderr);
         assert!(o.stderr.contains("error[config]"), "--out {out}: {}", o.stderr);
         let abs = hb.root.join(out);
-        let o = smsdoc(
+        let o = smsdoc_within(
             &hb.root,
             &["build", "--today", TODAY, "--out", abs.to_str().expect("utf-8 path")],
             limit(SMALL),
@@ -1084,11 +1000,11 @@ fn dangerous_output_directories_are_refused() {
             "smsdoc.toml",
             format!("title = \"T\"\noutput_dir = \"{out}\"\n"),
         );
-        let o = smsdoc(&hb.root, &["build", "--today", TODAY], limit(SMALL));
+        let o = smsdoc_within(&hb.root, &["build", "--today", TODAY], limit(SMALL));
         assert_no_panic(out, &o);
         assert_eq!(o.code, 2, "output_dir = {out:?} must be refused\n{}", o.stderr);
         assert!(o.stderr.contains("overlaps"), "{}", o.stderr);
-        let o = smsdoc(&hb.root, &["check", "--format", "json", "--today", TODAY], limit(SMALL));
+        let o = smsdoc_within(&hb.root, &["check", "--format", "json", "--today", TODAY], limit(SMALL));
         assert_eq!(o.code, 2, "check with output_dir = {out:?}\n{}", o.stderr);
         let v: Value = serde_json::from_str(&o.stdout).expect("json report on a config error");
         assert!(
@@ -1101,7 +1017,7 @@ fn dangerous_output_directories_are_refused() {
     write(&hb.root, "smsdoc.toml", "title = \"T\"\n");
     // A symbolic link to the content is the content.
     std::os::unix::fs::symlink("docs", hb.root.join("site-link")).expect("symlink");
-    let o = smsdoc(
+    let o = smsdoc_within(
         &hb.root,
         &["build", "--today", TODAY, "--out", "site-link"],
         limit(SMALL),
@@ -1110,7 +1026,7 @@ fn dangerous_output_directories_are_refused() {
     assert!(hb.root.join("docs/a.md").is_file());
     // A build into a fresh folder works, and again into the site it made.
     for _ in 0..2 {
-        let o = smsdoc(&hb.root, &["build", "--today", TODAY, "--out", "site"], limit(SMALL));
+        let o = smsdoc_within(&hb.root, &["build", "--today", TODAY, "--out", "site"], limit(SMALL));
         assert_eq!(o.code, 0, "{}", o.stderr);
     }
     assert!(hb.root.join("notes/mine.txt").is_file());
@@ -1123,10 +1039,10 @@ fn dangerous_output_directories_are_refused() {
 #[test]
 fn check_reports_config_errors_in_every_machine_format() {
     let hb = Handbook::new(Some("config-unknown-key"));
-    let o = smsdoc(&hb.root, &["check", "--format", "github"], limit(SMALL));
+    let o = smsdoc_within(&hb.root, &["check", "--format", "github"], limit(SMALL));
     assert_eq!(o.code, 2);
     assert!(o.stdout.contains("::error file=smsdoc.toml,line=2"), "{}", o.stdout);
-    let o = smsdoc(&hb.root, &["check", "--format", "junit"], limit(SMALL));
+    let o = smsdoc_within(&hb.root, &["check", "--format", "junit"], limit(SMALL));
     assert_eq!(o.code, 2);
     assert!(o.stdout.contains("<failure"), "{}", o.stdout);
 }

@@ -26,6 +26,9 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    pub elapsed: Duration,
+    /// Peak resident set size of the child in KiB (Linux `ru_maxrss`).
+    pub max_rss_kb: i64,
 }
 
 impl Run {
@@ -55,6 +58,14 @@ impl Run {
 /// Runs smsdoc with `args` in `cwd`, killing it if it runs longer than
 /// [`RUN_TIMEOUT`].
 pub fn smsdoc(cwd: &Path, args: &[&str]) -> Run {
+    smsdoc_within(cwd, args, RUN_TIMEOUT)
+}
+
+/// Runs smsdoc with `args` in `cwd`; kills it and fails the test if it runs
+/// longer than `timeout`. Also measures its time and peak memory.
+// The child is reaped with wait4 (for its peak RSS), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn smsdoc_within(cwd: &Path, args: &[&str], timeout: Duration) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
         .args(args)
         .current_dir(cwd)
@@ -78,24 +89,53 @@ pub fn smsdoc(cwd: &Path, args: &[&str]) -> Run {
         b
     });
     let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait for smsdoc") {
-            break s;
+    let pid = child.id() as libc::pid_t;
+    let (status, rss) = loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value to be overwritten.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our own child, not yet reaped; the pointers are
+        // valid for the call.
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break (status, usage.ru_maxrss);
         }
-        if started.elapsed() > RUN_TIMEOUT {
+        assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
+        if started.elapsed() > timeout {
             let _ = child.kill();
-            let _ = child.wait();
-            panic!("smsdoc {args:?} did not finish within {RUN_TIMEOUT:?}");
+            // SAFETY: as above; reaps the killed child.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            let stderr = String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned();
+            panic!(
+                "smsdoc {args:?} in {} did not finish within {timeout:?} (killed)\n--- stderr (tail)\n{}",
+                cwd.display(),
+                tail(&stderr)
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let stdout = String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned();
+    let elapsed = started.elapsed();
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -libc::WTERMSIG(status)
+    };
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
+        code,
+        stdout: String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned(),
+        elapsed,
+        max_rss_kb: rss,
     }
+}
+
+/// The last 3,000 bytes of `s` (for failure messages).
+pub fn tail(s: &str) -> &str {
+    let mut cut = s.len().saturating_sub(3000);
+    while !s.is_char_boundary(cut) {
+        cut += 1;
+    }
+    &s[cut..]
 }
 
 /// A private copy of a fixture handbook.
