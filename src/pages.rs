@@ -549,17 +549,19 @@ pub fn doc_summary(site: &Site, i: usize) -> Value {
     })
 }
 
+/// The summaries of the documents in `list` that are in the site.
+fn summaries(site: &Site, list: &[usize]) -> Vec<Value> {
+    list.iter()
+        .filter(|&&j| site.included[j])
+        .map(|&j| doc_summary(site, j))
+        .collect()
+}
+
 fn doc_json(site: &Site, i: usize, content: String) -> Value {
     let d = &site.docs[i];
     let r = &site.rendered[i];
     let rv = &site.reviews[i];
     let g = &site.graph;
-    let summaries = |list: &[usize]| -> Vec<Value> {
-        list.iter()
-            .filter(|&&j| site.included[j])
-            .map(|&j| doc_summary(site, j))
-            .collect()
-    };
     let clauses: Vec<Value> = d
         .clauses
         .iter()
@@ -613,13 +615,13 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
         o.insert("clauses".into(), Value::Array(clauses));
         o.insert("provides".into(), Value::Array(provides));
         o.insert("content".into(), Value::String(content));
-        o.insert("backlinks".into(), Value::Array(summaries(&g.backlinks[i])));
-        o.insert("related".into(), Value::Array(summaries(&g.related[i])));
+        o.insert("backlinks".into(), Value::Array(summaries(site, &g.backlinks[i])));
+        o.insert("related".into(), Value::Array(summaries(site, &g.related[i])));
         let supersedes = g.supersedes[i]
             .filter(|&j| site.included[j])
             .map(|j| doc_summary(site, j));
         o.insert("supersedes".into(), supersedes.unwrap_or(Value::Null));
-        o.insert("superseded_by".into(), Value::Array(summaries(&g.superseded_by[i])));
+        o.insert("superseded_by".into(), Value::Array(summaries(site, &g.superseded_by[i])));
     }
     page
 }
@@ -785,12 +787,6 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
         .filter(|(_, req)| req.clauses.contains(&clause.number))
         .map(|(k, req)| required_json(site, r.catalogue, k, req))
         .collect();
-    let docs = |list: &[usize]| {
-        list.iter()
-            .filter(|&&i| site.included[i])
-            .map(|&i| doc_summary(site, i))
-            .collect::<Vec<_>>()
-    };
     json!({
         "number": clause.number,
         "title": clause.title,
@@ -801,20 +797,14 @@ fn clause_json(site: &Site, r: crate::catalogue::ClauseRef) -> Value {
         "parent": clause.parent.map(link),
         "ancestors": ancestors,
         "children": clause.children.iter().map(|&c| link(c)).collect::<Vec<_>>(),
-        "approved": docs(&row.approved),
-        "drafts": docs(&row.drafts),
+        "approved": summaries(site, &row.approved),
+        "drafts": summaries(site, &row.drafts),
         "required": required,
     })
 }
 
 fn required_json(site: &Site, catalogue: usize, k: usize, req: &crate::catalogue::RequiredDoc) -> Value {
     let row = &site.coverage.standards[catalogue].required[k];
-    let docs = |list: &[usize]| {
-        list.iter()
-            .filter(|&&i| site.included[i])
-            .map(|&i| doc_summary(site, i))
-            .collect::<Vec<_>>()
-    };
     json!({
         "key": req.key,
         "label": req.label,
@@ -824,8 +814,8 @@ fn required_json(site: &Site, catalogue: usize, k: usize, req: &crate::catalogue
             json!({ "number": c, "url": url })
         }).collect::<Vec<_>>(),
         "status": row.status.required_str(),
-        "approved": docs(&row.approved),
-        "drafts": docs(&row.drafts),
+        "approved": summaries(site, &row.approved),
+        "drafts": summaries(site, &row.drafts),
     })
 }
 
