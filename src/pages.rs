@@ -621,7 +621,10 @@ fn doc_json(site: &Site, i: usize, content: String) -> Value {
             .filter(|&j| site.included[j])
             .map(|j| doc_summary(site, j));
         o.insert("supersedes".into(), supersedes.unwrap_or(Value::Null));
-        o.insert("superseded_by".into(), Value::Array(summaries(site, &g.superseded_by[i])));
+        o.insert(
+            "superseded_by".into(),
+            Value::Array(summaries(site, &g.superseded_by[i])),
+        );
     }
     page
 }
