@@ -64,6 +64,21 @@ impl Site {
         let mut timings = Timings::default();
         let t = Instant::now();
         let cats = Catalogues::load(&config)?;
+        if !config.content_dir.is_dir() {
+            // Nothing to check: a configuration error, not an empty handbook.
+            return Err(vec![Diagnostic::error(
+                Code::Config,
+                format!(
+                    "content directory {} does not exist",
+                    config.rel(&config.content_dir).display()
+                ),
+            )
+            .in_file(crate::config::CONFIG_FILE)
+            .help(
+                "create it, or set content_dir in smsdoc.toml to the folder holding your Markdown documents",
+            )]);
+        }
+        crate::templates::check_theme(&config).map_err(|d| vec![d])?;
         let content = content::load(&config, &cats);
         let t = timings.record("load", t);
         let mut diags = content.diags;

@@ -233,6 +233,29 @@ fn diag_config_wrong_type_and_bad_values_are_located() {
 }
 
 #[test]
+fn a_missing_content_dir_or_theme_folder_is_a_configuration_error() {
+    let hb = Handbook::fixture("diag-config");
+    hb.write("smsdoc.toml", "title = \"T\"\ncontent_dir = \"documents\"\n");
+    for cmd in ["check", "build"] {
+        let r = hb.run(&[cmd]).expect(2);
+        assert!(r.stderr.contains("error[config]"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("content directory documents does not exist"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("set content_dir"), "{}", r.stderr);
+    }
+    hb.write("smsdoc.toml", "title = \"T\"\ntheme = \"themes/corporate\"\n");
+    for cmd in ["check", "build"] {
+        let r = hb.run(&[cmd]).expect(2);
+        assert!(r.stderr.contains("error[config]"), "{}", r.stderr);
+        assert!(r.stderr.contains("theme `themes/corporate` is neither"), "{}", r.stderr);
+    }
+    assert!(!hb.exists("public"), "a configuration error must not write a site");
+}
+
+#[test]
 fn diag_front_matter() {
     let (code, v) = check_fixture("diag-front-matter");
     assert_eq!(code, 1);

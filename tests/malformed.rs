@@ -318,7 +318,7 @@ const CORPUS: &[Case] = &[
     c("config-non-utf8", 2, "config", CFG, 0),
     c("config-unknown-standard", 2, "config", CFG, 2),
     c("config-missing-catalogue", 2, "config", CFG, 2),
-    c("content-dir-missing", 1, "io", CFG, 0),
+    c("content-dir-missing", 2, "config", CFG, 0),
     ct("output-is-content", 2, "config", CFG, 2, "content directory"),
     ct("output-inside-content", 2, "config", CFG, 2, "content directory"),
     ct("output-is-root", 2, "config", CFG, 2, "handbook root"),
