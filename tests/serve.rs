@@ -4,11 +4,13 @@
 //! `TcpStream`. Every read has a timeout and the server is killed when the
 //! test ends, also when it fails.
 
+mod common;
+
+use common::{copy_dir, spawn_serve};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,19 +36,6 @@ impl Drop for Server {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// Copies the fixture to `<tmp>/handbook` (with `<tmp>/secret.txt` next to
 /// it), lets `prepare` change it, and starts the server there.
 fn start_with(prepare: impl FnOnce(&Path), extra: &[&str]) -> Server {
@@ -63,49 +52,24 @@ fn start_env(prepare: impl FnOnce(&Path), extra: &[&str], env: &[(&str, String)]
     );
     std::fs::write(dir.path().join("secret.txt"), "TOP-SECRET-CONTENT").unwrap();
     prepare(&root);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
-        .args(["serve", "--port", "0", "--today", "2026-06-01"])
-        .args(extra)
-        .arg("--root")
-        .arg(&root)
-        .env("NO_COLOR", "1")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    {
-        let stderr = Arc::clone(&stderr);
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = stderr.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-    }
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(i) = line.find("http://") {
-                let _ = tx.send(line[i + 7..].trim_end_matches('/').to_string());
-            }
-        }
-    });
-    let mut server = Server {
-        child,
-        addr: String::new(),
+    let served = spawn_serve(
+        Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+            .args(["serve", "--port", "0", "--today", "2026-06-01"])
+            .args(extra)
+            .arg("--root")
+            .arg(&root)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str()))),
+        START_TIMEOUT,
+    );
+    let server = Server {
+        child: served.child,
+        addr: served.addr.unwrap_or_default(),
         root,
-        stderr,
+        stderr: served.stderr,
         _dir: dir,
     };
-    match rx.recv_timeout(START_TIMEOUT) {
-        Ok(addr) => server.addr = addr,
-        Err(_) => panic!("the server printed no URL; stderr:\n{}", server.stderr()),
+    if server.addr.is_empty() {
+        panic!("the server printed no URL; stderr:\n{}", server.stderr());
     }
     server
 }

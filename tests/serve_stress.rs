@@ -40,13 +40,16 @@
 //!   (413), heads of at most 16 KiB and 100 header lines (431);
 //! - no path outside the site (400 or 404).
 
+mod common;
+
+use common::{copy_dir, spawn_serve};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Any single wait for the server; a server that takes longer is broken.
@@ -84,20 +87,6 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve/handbook")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        let kind = e.file_type().unwrap();
-        if kind.is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else if kind.is_file() {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// Copies `source` to `<tmp>/handbook` (with `<tmp>/secret.txt` next to
 /// it), lets `prepare` change it, and starts `bin` there.
 fn start_at(bin: &Path, source: &Path, today: &str, prepare: impl FnOnce(&Path)) -> Server {
@@ -106,47 +95,22 @@ fn start_at(bin: &Path, source: &Path, today: &str, prepare: impl FnOnce(&Path))
     copy_dir(source, &root);
     std::fs::write(dir.path().join("secret.txt"), "TOP-SECRET-CONTENT").unwrap();
     prepare(&root);
-    let mut child = Command::new(bin)
-        .args(["serve", "--port", "0", "--today", today, "--root"])
-        .arg(&root)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    {
-        let stderr = Arc::clone(&stderr);
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = stderr.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-    }
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(i) = line.find("http://") {
-                let _ = tx.send(line[i + 7..].trim_end_matches('/').to_string());
-            }
-        }
-    });
-    let addr = rx.recv_timeout(START_TIMEOUT);
+    let served = spawn_serve(
+        Command::new(bin)
+            .args(["serve", "--port", "0", "--today", today, "--root"])
+            .arg(&root),
+        START_TIMEOUT,
+    );
     let mut server = Server {
-        child,
+        child: served.child,
         addr: "127.0.0.1:1".parse().unwrap(),
         root,
-        stderr,
+        stderr: served.stderr,
         _dir: dir,
     };
-    match addr {
-        Ok(a) => server.addr = a.parse().expect("the server prints host:port"),
-        Err(_) => panic!("the server printed no URL; stderr:\n{}", server.stderr()),
+    match served.addr {
+        Some(a) => server.addr = a.parse().expect("the server prints host:port"),
+        None => panic!("the server printed no URL; stderr:\n{}", server.stderr()),
     }
     server
 }

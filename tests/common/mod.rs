@@ -7,9 +7,10 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// No single smsdoc run in these tests should take more than a few seconds;
@@ -212,6 +213,51 @@ pub fn copy_dir(src: &Path, dst: &Path) {
             std::fs::copy(entry.path(), &to).expect("copy fixture file");
         }
     }
+}
+
+/// An `smsdoc serve` started by [`spawn_serve`].
+pub struct Served {
+    pub child: Child,
+    /// Everything it has written to stderr so far (collected by a thread).
+    pub stderr: Arc<Mutex<String>>,
+    /// `host:port` of the URL it printed; `None` if it printed none in time.
+    pub addr: Option<String>,
+}
+
+/// Spawns `cmd` (an `smsdoc serve`) with its output piped, collects its
+/// stderr in the background and waits up to `timeout` for the URL it
+/// prints on stdout.
+pub fn spawn_serve(cmd: &mut Command, timeout: Duration) -> Served {
+    let mut child = cmd
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn smsdoc serve");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    {
+        let stderr = Arc::clone(&stderr);
+        let pipe = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = stderr.lock().unwrap_or_else(|p| p.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+    }
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(i) = line.find("http://") {
+                let _ = tx.send(line[i + 7..].trim_end_matches('/').to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(timeout).ok();
+    Served { child, stderr, addr }
 }
 
 /// Every file under `dir` with its bytes, keyed by relative path.
