@@ -20,13 +20,14 @@ BENCHMARKS.md between <!-- serve-stress:start --> and <!-- serve-stress:end -->.
 import argparse
 import json
 import os
-import platform
 import re
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
+
+from serve_latency import machine  # the same machine line in both BENCHMARKS.md sections
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.environ.get("SMSDOC_GEN", os.path.join(REPO, "..", "shared", "bench", "gen-corpus.py"))
@@ -61,16 +62,6 @@ def test_binary():
                 and msg.get("executable"):
             return msg["executable"]
     raise SystemExit("cargo did not report the serve_stress test executable")
-
-
-def machine():
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{os.cpu_count()} cores, {cpu or platform.processor()}, {platform.system()} {platform.release()}"
 
 
 def render(report, command, when, version, passed):
