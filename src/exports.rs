@@ -50,10 +50,6 @@ fn search_files_for(json: Vec<u8>) -> Vec<SiteFile> {
     vec![bytes("search-index.json", json), bytes("search-index.js", js)]
 }
 
-pub fn site_exports(site: &Site) -> Vec<SiteFile> {
-    SITE_EXPORTS.iter().flat_map(|make| make(site)).collect()
-}
-
 fn pretty(v: &Value) -> Vec<u8> {
     let mut out = html_safe(serde_json::to_vec_pretty(v).unwrap_or_default());
     out.push(b'\n');
