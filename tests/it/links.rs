@@ -3,9 +3,9 @@
 //! broken reference is an error at its line and column, and pages show
 //! their backlinks, related and superseding documents.
 
-mod common;
 
-use common::*;
+
+use crate::common::*;
 
 fn body(html: &str) -> &str {
     between(html, "<div class=\"doc__body\">", "<footer class=\"doc__links\">")

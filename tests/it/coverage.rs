@@ -3,9 +3,9 @@
 //! same numbers on the home page, /coverage/, coverage.json, coverage.csv,
 //! `check --format json` and `export coverage`.
 
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

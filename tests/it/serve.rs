@@ -4,9 +4,9 @@
 //! `TcpStream`. Every read has a timeout and the server is killed when the
 //! test ends, also when it fails.
 
-mod common;
 
-use common::{copy_dir, spawn_serve};
+
+use crate::common::{copy_dir, spawn_serve};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -10,9 +10,9 @@
 //! error" on stderr); and that `build` leaves the previous site exactly as
 //! it was when it fails, and the sources untouched always.
 
-mod common;
 
-use common::{smsdoc_within, tail, Run};
+
+use crate::common::{smsdoc_within, tail, Run};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

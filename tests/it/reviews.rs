@@ -3,9 +3,9 @@
 //! each `check --format` exactly, exit codes with --strict and `fail_on`,
 //! and calendar edge cases through real files.
 
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------

@@ -4,9 +4,9 @@
 //! overrides, sub-path base URLs, BOM/CRLF input, root discovery and the
 //! small commands behave as documented.
 
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
