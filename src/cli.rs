@@ -156,7 +156,7 @@ pub struct ExportArgs {
 }
 
 fn parse_today(s: &str) -> Result<Date, String> {
-    crate::reviews::parse_date(s)
+    crate::dates::parse_date(s)
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -226,7 +226,7 @@ fn find_config(g: &Global) -> Result<Config, (Vec<Diagnostic>, PathBuf)> {
         }
         None => config::find_root(&cwd).unwrap_or(cwd.clone()),
     };
-    let root = crate::content::normalise(&root);
+    let root = crate::paths::normalise(&root);
     config::load(&root).map_err(|diags| (diags, root))
 }
 
@@ -308,7 +308,7 @@ fn build(g: &Global, a: &BuildArgs) -> i32 {
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if let Some(out) = &a.out {
-        config.output_dir = crate::content::normalise(&cwd.join(out));
+        config.output_dir = crate::paths::normalise(&cwd.join(out));
         if let Err(d) = config::check_output_dir(&config.root, &config.content_dir, &config.output_dir) {
             print_diags(g, &[d], &config.root);
             return EXIT_USAGE;
@@ -660,7 +660,7 @@ fn serve(g: &Global, a: &ServeArgs) -> i32 {
         port: a.port,
         open: a.open,
         poll: a.poll,
-        out: a.out.as_ref().map(|o| crate::content::normalise(&cwd.join(o))),
+        out: a.out.as_ref().map(|o| crate::paths::normalise(&cwd.join(o))),
         today: a.today,
         drafts: !a.no_drafts,
     };

@@ -1,7 +1,7 @@
 //! `smsdoc.toml`: the handbook's configuration, its defaults and its errors.
 
+use crate::dates::Interval;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic, LineIndex};
-use crate::reviews::Interval;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -332,7 +332,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
     }
     let mut require_clauses = Vec::new();
     for t in &raw.check.require_clauses {
-        if crate::content::DocType::parse(t.get_ref()).is_none() {
+        if crate::model::DocType::parse(t.get_ref()).is_none() {
             diags.push(at(
                 t.span(),
                 Diagnostic::error(
@@ -341,7 +341,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
                 )
                 .help(format!(
                     "use document types: {}",
-                    crate::content::DocType::NAMES.join(", ")
+                    crate::model::DocType::NAMES.join(", ")
                 )),
             ));
         } else {
@@ -399,7 +399,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
 /// The output directory is replaced wholesale on every build, so it must
 /// never be the root, the content, or anything containing them.
 pub fn check_output_dir(root: &Path, content: &Path, out: &Path) -> Result<(), Diagnostic> {
-    let norm = |p: &Path| crate::content::normalise(p);
+    let norm = |p: &Path| crate::paths::normalise(p);
     // Lexically, and through symbolic links when the paths exist (an
     // output folder that is a link to the content is the content).
     let mut views = vec![(norm(root), norm(content), norm(out))];

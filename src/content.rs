@@ -4,132 +4,14 @@
 
 use crate::catalogue::{Catalogues, ClauseRef, TagResolution};
 use crate::config::Config;
+use crate::dates::{parse_date, Interval};
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::frontmatter::{self, Node, Pos, Value};
-use crate::reviews::{parse_date, Interval};
+use crate::model::{Confidentiality, DocType, Status};
+use crate::paths::{doc_url, is_ignored_name, normalise, read_text};
 use jiff::civil::Date;
 use rayon::prelude::*;
-use serde::Serialize;
-use std::path::{Component, Path, PathBuf};
-
-/// Files larger than this are refused rather than read: nothing in an SMS
-/// handbook is legitimately this big, and it keeps memory bounded.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocType {
-    Policy,
-    Procedure,
-    Plan,
-    Process,
-    Record,
-    Service,
-    Agreement,
-    Report,
-    Form,
-    Other,
-}
-
-impl DocType {
-    pub const ALL: [DocType; 10] = [
-        DocType::Policy,
-        DocType::Procedure,
-        DocType::Plan,
-        DocType::Process,
-        DocType::Record,
-        DocType::Service,
-        DocType::Agreement,
-        DocType::Report,
-        DocType::Form,
-        DocType::Other,
-    ];
-    pub const NAMES: [&'static str; 10] = [
-        "policy",
-        "procedure",
-        "plan",
-        "process",
-        "record",
-        "service",
-        "agreement",
-        "report",
-        "form",
-        "other",
-    ];
-    pub fn parse(s: &str) -> Option<DocType> {
-        Self::NAMES.iter().position(|n| *n == s).map(|i| Self::ALL[i])
-    }
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-    pub fn plural_label(self) -> &'static str {
-        match self {
-            DocType::Policy => "Policies",
-            DocType::Procedure => "Procedures",
-            DocType::Plan => "Plans",
-            DocType::Process => "Processes",
-            DocType::Record => "Records",
-            DocType::Service => "Services",
-            DocType::Agreement => "Agreements",
-            DocType::Report => "Reports",
-            DocType::Form => "Forms",
-            DocType::Other => "Other",
-        }
-    }
-    /// Types whose owner and review date are mandatory.
-    pub fn is_governing(self) -> bool {
-        matches!(
-            self,
-            DocType::Policy | DocType::Procedure | DocType::Plan | DocType::Process
-        )
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Draft,
-    Approved,
-    Retired,
-}
-
-impl Status {
-    pub const NAMES: [&'static str; 3] = ["draft", "approved", "retired"];
-    pub fn parse(s: &str) -> Option<Status> {
-        match s {
-            "draft" => Some(Status::Draft),
-            "approved" => Some(Status::Approved),
-            "retired" => Some(Status::Retired),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidentiality {
-    Public,
-    Internal,
-    Confidential,
-}
-
-impl Confidentiality {
-    pub const NAMES: [&'static str; 3] = ["public", "internal", "confidential"];
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "public" => Some(Self::Public),
-            "internal" => Some(Self::Internal),
-            "confidential" => Some(Self::Confidential),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-}
+use std::path::{Path, PathBuf};
 
 /// A value from front matter with the position it was written at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,72 +88,6 @@ pub struct Content {
     pub docs: Vec<Document>,
     pub assets: Vec<Asset>,
     pub diags: Vec<Diagnostic>,
-}
-
-/// Names editors and tools leave beside real files: swap, backup and temp
-/// files. They are never content and never trigger a rebuild.
-pub fn is_ignored_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.starts_with('#')
-        || name.starts_with('~')
-        || name.ends_with('~')
-        || name == "4913"
-        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".crdownload", ".part"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-}
-
-/// Lexical normalisation (`a/./b/../c` → `a/c`) without touching the disk.
-pub fn normalise(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            // `..` cancels a preceding name only: `../../x` stays outside
-            // (popping the first `..` would turn it into `x`), and `/..`
-            // is `/`.
-            Component::ParentDir => match out.components().next_back() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir | Component::Prefix(_)) => {}
-                _ => out.push(".."),
-            },
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// URL path of a document from its path under the content directory:
-/// `procedures/Incident Management.md` → `procedures/incident-management/`.
-pub fn doc_url(rel: &Path) -> String {
-    let mut url = String::new();
-    let stem = rel.with_extension("");
-    for c in stem.components() {
-        if let Component::Normal(s) = c {
-            url.push_str(&slug_segment(&s.to_string_lossy()));
-            url.push('/');
-        }
-    }
-    url
-}
-
-fn slug_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars().flat_map(char::to_lowercase) {
-        if ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.') {
-            out.push(ch);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let t = out.trim_matches('-');
-    if t.is_empty() {
-        "-".into()
-    } else {
-        t.to_string()
-    }
 }
 
 /// The files under the content directory, split into Markdown documents and
@@ -381,43 +197,6 @@ pub fn load_document(config: &Config, cats: &Catalogues, path: &Path) -> (Option
         Err(d) => return (None, vec![d]),
     };
     parse_document(config, cats, path.to_path_buf(), file, rel, text)
-}
-
-/// Reads a file as UTF-8 text; size, encoding and I/O problems become `io`
-/// diagnostics.
-pub fn read_text(path: &Path, file: &Path) -> Result<String, Diagnostic> {
-    let io_err = |msg: String, help: &str| Diagnostic::error(Code::Io, msg).in_file(file).help(help.to_string());
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return Err(io_err(
-                format!(
-                    "file is {} MiB; the limit is {} MiB",
-                    m.len() >> 20,
-                    MAX_FILE_BYTES >> 20
-                ),
-                "split the document, or move large data into an asset file",
-            ))
-        }
-        Ok(_) => {}
-        Err(e) => return Err(io_err(format!("cannot read: {e}"), "check the file's permissions")),
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_err(format!("cannot read: {e}"), "check the file's permissions"))?;
-    match String::from_utf8(bytes) {
-        Ok(mut t) => {
-            if t.starts_with('\u{feff}') {
-                t.drain(..3);
-            }
-            Ok(t)
-        }
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let col = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-            Err(Diagnostic::error(Code::Io, "file is not valid UTF-8 text")
-                .at(file, line, col)
-                .help("save the file with UTF-8 encoding (most editors: File › Save with Encoding › UTF-8)"))
-        }
-    }
 }
 
 /// Builds a `Document` from its text, validating every field.

@@ -2,8 +2,9 @@
 //! standard in force, and which required documents are present.
 
 use crate::catalogue::Catalogues;
-use crate::content::{Document, Status};
+use crate::content::Document;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Status;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

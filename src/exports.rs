@@ -2,38 +2,28 @@
 //! CSV/JSON/Markdown/iCalendar, the sitemap and the search index. The same
 //! functions feed the site files and `smsdoc export`.
 
-use crate::content::Status;
-use crate::pages::{FileData, SiteFile};
+use crate::layout::{Export, SiteFile, FIXED_PAGES};
+use crate::model::Status;
 use crate::reviews::ReviewStatus;
 use crate::site::Site;
 use serde_json::{json, Value};
 
-/// The export files of the site, by generator. Listed one by one so the
-/// preview server can stop between them when a new change arrives.
-pub const SITE_EXPORTS: [fn(&Site) -> Vec<SiteFile>; 7] = [
-    // First, and the largest: a build makes it from entries collected while
-    // rendering the document pages (`pages::render_site_into`).
-    search_files,
-    |s| vec![bytes("coverage.json", pretty(&coverage_json(s)))],
-    |s| vec![bytes("coverage.csv", coverage_csv(s).into_bytes())],
-    |s| vec![bytes("register.json", pretty(&register_json(s)))],
-    |s| vec![bytes("register.csv", register_csv(s).into_bytes())],
-    |s| vec![bytes("reviews.ics", reviews_ics(s).into_bytes())],
-    |s| vec![bytes("sitemap.xml", sitemap(s).into_bytes())],
-];
-
-fn bytes(path: &str, data: Vec<u8>) -> SiteFile {
-    SiteFile {
-        path: path.into(),
-        data: FileData::Bytes(data),
+/// The files of one export of the layout. The search index's JSON and
+/// script come together from one index ([`Export::SearchIndexJson`]); a
+/// build makes them from entries collected while rendering the document
+/// pages instead (`search_files_from`).
+pub fn files(site: &Site, export: Export) -> Vec<SiteFile> {
+    let one = |data: Vec<u8>| vec![SiteFile::bytes(export.path(), data)];
+    match export {
+        Export::SearchIndexJson => search_files_for(search_index(site)),
+        Export::SearchIndexJs => Vec::new(),
+        Export::CoverageJson => one(pretty(&coverage_json(site))),
+        Export::CoverageCsv => one(coverage_csv(site).into_bytes()),
+        Export::RegisterJson => one(pretty(&register_json(site))),
+        Export::RegisterCsv => one(register_csv(site).into_bytes()),
+        Export::ReviewsIcs => one(reviews_ics(site).into_bytes()),
+        Export::Sitemap => one(sitemap(site).into_bytes()),
     }
-}
-
-/// The search index as JSON (fetched by the search page), and the same as
-/// a script (`window.SMSDOC_SEARCH_INDEX = …`) that the search page loads
-/// when the site is opened from disk, where browsers refuse to fetch files.
-fn search_files(site: &Site) -> Vec<SiteFile> {
-    search_files_for(search_index(site))
 }
 
 /// The search index files from the entries a build collected while
@@ -42,12 +32,18 @@ pub fn search_files_from(site: &Site, entries: Vec<Option<SearchEntry>>) -> Vec<
     search_files_for(search_index_from(site, entries))
 }
 
+/// The search index as JSON (fetched by the search page), and the same as
+/// a script (`window.SMSDOC_SEARCH_INDEX = …`) that the search page loads
+/// when the site is opened from disk, where browsers refuse to fetch files.
 fn search_files_for(json: Vec<u8>) -> Vec<SiteFile> {
     let mut js = Vec::with_capacity(json.len() + 40);
     js.extend_from_slice(b"window.SMSDOC_SEARCH_INDEX = ");
     js.extend_from_slice(&json);
     js.extend_from_slice(b";\n");
-    vec![bytes("search-index.json", json), bytes("search-index.js", js)]
+    vec![
+        SiteFile::bytes(Export::SearchIndexJson.path(), json),
+        SiteFile::bytes(Export::SearchIndexJs.path(), js),
+    ]
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -521,16 +517,8 @@ pub fn sitemap(site: &Site) -> String {
         out.push_str(&xml_escape(&abs_url(site, path)));
         out.push_str("</loc></url>\n");
     };
-    for p in [
-        "",
-        "register/",
-        "coverage/",
-        "reviews/",
-        "clauses/",
-        "search/",
-        "print/",
-    ] {
-        push(p);
+    for p in FIXED_PAGES.iter().filter(|p| p.in_sitemap) {
+        push(p.path.trim_end_matches("index.html"));
     }
     for i in site.register_order() {
         push(&site.docs[i].url);

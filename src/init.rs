@@ -3,7 +3,7 @@
 //! complete.
 
 use crate::catalogue::{Catalogue, Catalogues, RequiredDoc};
-use crate::content::DocType;
+use crate::model::DocType;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -3,9 +3,10 @@
 //! supersedes) that document pages show.
 
 use crate::catalogue::{Catalogues, TagResolution};
-use crate::content::{Asset, Document, Status};
+use crate::content::{Asset, Document};
 use crate::diagnostics::{Code, Diagnostic, LineIndex};
 use crate::markdown::{LinkResolver, LinkTarget, Rendered, Resolved};
+use crate::model::Status;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -220,9 +221,9 @@ impl LinkResolver for DocResolver<'_> {
         let path_part = path_part.split('?').next().unwrap_or(path_part);
         let decoded = percent_decode(path_part);
         let base = self.doc.rel.parent().unwrap_or(Path::new(""));
-        let joined = crate::content::normalise(&base.join(decoded.trim_start_matches('/')));
+        let joined = crate::paths::normalise(&base.join(decoded.trim_start_matches('/')));
         let joined = if decoded.starts_with('/') {
-            crate::content::normalise(Path::new(decoded.trim_start_matches('/')))
+            crate::paths::normalise(Path::new(decoded.trim_start_matches('/')))
         } else {
             joined
         };

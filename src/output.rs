@@ -7,7 +7,7 @@
 //! the previous site restored) at the start of the next build.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::pages::{FileData, Sink, SiteFile};
+use crate::layout::{FileData, Sink, SiteFile, SITE_MARKERS};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::io::Write;
@@ -56,11 +56,6 @@ fn io_error(what: &str, p: &Path, e: std::io::Error) -> Diagnostic {
         .help("check that the output directory's parent exists and is writable; the previous site is unchanged")
 }
 
-/// Files every smsdoc build writes at the top of the site, whatever the
-/// theme: an existing output directory holding neither was not made by
-/// smsdoc.
-const SITE_MARKERS: [&str; 2] = ["sitemap.xml", "search-index.json"];
-
 /// A build replaces the whole output directory. Refuses to do that to an
 /// existing folder with other content (`--out ~/Documents` by mistake):
 /// only an empty folder or a site smsdoc built before may be replaced.
@@ -68,7 +63,7 @@ pub fn check_replaceable(out: &Path) -> Result<(), Diagnostic> {
     let Ok(mut entries) = std::fs::read_dir(out) else {
         return Ok(()); // missing (or not a folder: the swap reports that)
     };
-    if entries.next().is_none() || SITE_MARKERS.iter().any(|m| out.join(m).is_file()) {
+    if entries.next().is_none() || SITE_MARKERS.iter().any(|m| out.join(m.path()).is_file()) {
         return Ok(());
     }
     Err(Diagnostic::error(

@@ -1,85 +1,16 @@
 //! Pages: the template context of every page of the site, and the list of
 //! files (rendered pages, exports, static files, assets) that make the site.
 
-use crate::content::{DocType, Status};
 use crate::diagnostics::Diagnostic;
+use crate::layout::{self, CopiedFrom, Export, FileData, Page, Sink, SiteFile, PRINT_PATH};
 use crate::links::clause_path;
+use crate::model::{DocType, Status};
 use crate::reviews::ReviewStatus;
 use crate::site::{Site, Timings};
 use crate::templates::{Templates, THEME_STATIC};
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use tera::Context;
-
-/// One file of the built site.
-#[derive(Debug, Clone)]
-pub struct SiteFile {
-    /// Relative to the output root, with `/` separators.
-    pub path: String,
-    pub data: FileData,
-}
-
-#[derive(Debug, Clone)]
-pub enum FileData {
-    Bytes(Vec<u8>),
-    /// Copied from this source file.
-    Copy(PathBuf),
-}
-
-/// Where rendered files go: a staging directory when building, memory when
-/// serving. Pages are handed over as soon as they are rendered, so a build
-/// never holds the whole site in memory.
-pub trait Sink: Sync {
-    fn put(&self, file: SiteFile) -> Result<(), Diagnostic>;
-    /// Appends to a file `put` earlier (for pages built in parts).
-    fn append(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic>;
-}
-
-/// Collects the site in memory.
-#[derive(Default)]
-pub struct MemorySink {
-    files: std::sync::Mutex<(Vec<SiteFile>, std::collections::HashMap<String, usize>)>,
-}
-
-impl MemorySink {
-    pub fn into_files(self) -> Vec<SiteFile> {
-        self.files
-            .into_inner()
-            .map(|(f, _)| f)
-            .unwrap_or_else(|p| p.into_inner().0)
-    }
-}
-
-impl Sink for MemorySink {
-    fn put(&self, file: SiteFile) -> Result<(), Diagnostic> {
-        let mut g = self.files.lock().unwrap_or_else(|p| p.into_inner());
-        let (files, index) = &mut *g;
-        match index.get(&file.path) {
-            Some(&i) => files[i] = file,
-            None => {
-                index.insert(file.path.clone(), files.len());
-                files.push(file);
-            }
-        }
-        Ok(())
-    }
-    fn append(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-        let mut g = self.files.lock().unwrap_or_else(|p| p.into_inner());
-        let (files, index) = &mut *g;
-        if let Some(FileData::Bytes(b)) = index.get(path).map(|&i| &mut files[i].data) {
-            b.extend_from_slice(bytes);
-        }
-        Ok(())
-    }
-}
-
-/// Renders the whole site into memory.
-pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<SiteFile>, Vec<Diagnostic>> {
-    let sink = MemorySink::default();
-    render_site_into(site, templates, &sink)?;
-    Ok(sink.into_files())
-}
 
 /// Renders every file of the site into `sink`. Documents are rendered in
 /// parallel batches in register order; each document's HTML is produced
@@ -198,9 +129,10 @@ pub fn render_rest(
     // written and dropped as soon as it is ready, so at most two of these
     // large values (contexts holding every document, whole exports) are
     // alive at once.
-    let jobs: Vec<Job> = crate::exports::SITE_EXPORTS[1..]
+    let jobs: Vec<Job> = layout::EXPORTS
         .iter()
-        .map(|&make| Job::Export(make))
+        .filter(|(e, _)| !matches!(e, Export::SearchIndexJson | Export::SearchIndexJs))
+        .map(|&(e, _)| Job::Export(e))
         .chain(overview_pages(site).into_iter().map(Job::Page))
         .collect();
     let run = |job: Job| match job {
@@ -212,7 +144,9 @@ pub fn render_rest(
                 })
             })
             .err(),
-        Job::Export(make) => make(site).into_iter().find_map(|f| sink.put(f).err()),
+        Job::Export(e) => crate::exports::files(site, e)
+            .into_iter()
+            .find_map(|f| sink.put(f).err()),
     };
     let (first, mut others) = rayon::join(
         || {
@@ -230,7 +164,7 @@ pub fn render_rest(
         return Err(errors);
     }
     let t = timings.record("overview+exports", t);
-    for f in static_files(site, templates) {
+    for f in static_files(site) {
         sink.put(f).map_err(|d| vec![d])?;
     }
     timings.record("static files", t);
@@ -240,7 +174,7 @@ pub fn render_rest(
 /// A file of the site other than a document page.
 enum Job {
     Page(OverviewPage),
-    Export(fn(&Site) -> Vec<SiteFile>),
+    Export(Export),
 }
 
 /// Renders `name` with a context built as a JSON value; the value is moved
@@ -298,7 +232,6 @@ fn render_doc_page(
 
 /// Marker in `print.html` where the documents go.
 const PRINT_MARKER: &str = "<!-- smsdoc:print-documents -->";
-const PRINT_PATH: &str = "print/index.html";
 
 /// `/print/`: the cover and contents from `print.html` (split at the
 /// marker into head and tail), then every document rendered with
@@ -396,49 +329,16 @@ pub fn list_pages(site: &Site, shared: &Value) -> Vec<(String, &'static str, Val
 pub struct OverviewPage {
     pub path: String,
     pub template: &'static str,
-    kind: Overview,
-}
-
-enum Overview {
-    Home,
-    Register,
-    NotFound,
-    Coverage,
-    Reviews,
-    Clauses,
-    Search,
-    Clause(crate::catalogue::ClauseRef),
+    page: Page,
 }
 
 pub fn overview_pages(site: &Site) -> Vec<OverviewPage> {
-    let page = |path: &str, template, kind| OverviewPage {
-        path: path.to_string(),
-        template,
-        kind,
-    };
-    let mut pages = vec![
-        page("index.html", "index.html", Overview::Home),
-        page("register/index.html", "register.html", Overview::Register),
-        page("404.html", "404.html", Overview::NotFound),
-        page("coverage/index.html", "coverage.html", Overview::Coverage),
-        page("reviews/index.html", "reviews.html", Overview::Reviews),
-        page("clauses/index.html", "clauses.html", Overview::Clauses),
-        page("search/index.html", "search.html", Overview::Search),
-    ];
-    for (ci, cat) in site.cats.list.iter().enumerate() {
-        for c in 0..cat.clauses.len() {
-            let r = crate::catalogue::ClauseRef {
-                catalogue: ci,
-                clause: c,
-            };
-            pages.push(page(
-                &format!("{}index.html", clause_path(&site.cats, r)),
-                "clause.html",
-                Overview::Clause(r),
-            ));
-        }
-    }
-    pages
+    layout::pages(&site.cats)
+        .into_iter()
+        // `/print/` is made with the document pages.
+        .filter(|(_, _, page)| *page != Page::Print)
+        .map(|(path, template, page)| OverviewPage { path, template, page })
+        .collect()
 }
 
 impl OverviewPage {
@@ -448,14 +348,14 @@ impl OverviewPage {
     }
 
     pub fn context(&self, site: &Site, shared: &Value) -> Value {
-        let extra = match self.kind {
-            Overview::Home => home_json(site),
-            Overview::Register => object([("documents", Value::Array(register_rows(site)))]),
-            Overview::NotFound | Overview::Search => json!({}),
-            Overview::Coverage => coverage_json(site),
-            Overview::Reviews => reviews_json(site),
-            Overview::Clauses => clauses_json(site),
-            Overview::Clause(r) => object([("clause", clause_json(site, r))]),
+        let extra = match self.page {
+            Page::Home => home_json(site),
+            Page::Register => object([("documents", Value::Array(register_rows(site)))]),
+            Page::NotFound | Page::Search | Page::Print => json!({}),
+            Page::Coverage => coverage_json(site),
+            Page::Reviews => reviews_json(site),
+            Page::Clauses => clauses_json(site),
+            Page::Clause(r) => object([("clause", clause_json(site, r))]),
         };
         let current = self.dir();
         let mut v = object([
@@ -469,49 +369,25 @@ impl OverviewPage {
     }
 }
 
-fn static_files(site: &Site, templates: &Templates) -> Vec<SiteFile> {
-    let mut files: Vec<SiteFile> = THEME_STATIC
-        .iter()
-        .map(|(name, bytes)| SiteFile {
-            path: format!("static/{name}"),
-            data: FileData::Bytes(bytes.to_vec()),
+/// The files copied into the site, as the layout lists them.
+fn static_files(site: &Site) -> Vec<SiteFile> {
+    layout::copied_files(&site.config, &site.assets)
+        .into_iter()
+        .map(|(path, from)| {
+            let data = match from {
+                CopiedFrom::BuiltinTheme(name) => FileData::Bytes(
+                    THEME_STATIC
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, b)| b.to_vec())
+                        .unwrap_or_default(),
+                ),
+                CopiedFrom::Highlight => FileData::Bytes(crate::markdown::highlight_css().into_bytes()),
+                CopiedFrom::ThemeDir(p) | CopiedFrom::UserStatic(p) | CopiedFrom::Asset(p) => FileData::Copy(p),
+            };
+            SiteFile { path, data }
         })
-        .collect();
-    files.push(SiteFile {
-        path: "static/highlight.css".into(),
-        data: FileData::Bytes(crate::markdown::highlight_css().into_bytes()),
-    });
-    let mut copy_dir = |dir: &std::path::Path, prefix: &str| {
-        for entry in walkdir::WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-        {
-            let name = entry.file_name().to_string_lossy();
-            if !entry.file_type().is_file() || crate::content::is_ignored_name(&name) {
-                continue;
-            }
-            if let Ok(rel) = entry.path().strip_prefix(dir) {
-                let path = format!("{prefix}{}", crate::diagnostics::slash_path(rel));
-                files.retain(|f| f.path != path);
-                files.push(SiteFile {
-                    path,
-                    data: FileData::Copy(entry.path().to_path_buf()),
-                });
-            }
-        }
-    };
-    if let Some(dir) = &templates.theme_static_dir {
-        copy_dir(dir, "static/");
-    }
-    copy_dir(&site.config.root.join("static"), "");
-    for a in &site.assets {
-        files.push(SiteFile {
-            path: crate::diagnostics::slash_path(&a.rel),
-            data: FileData::Copy(a.source.clone()),
-        });
-    }
-    files
+        .collect()
 }
 
 /// The shared `site` object every template receives.
@@ -722,7 +598,7 @@ fn review_list(site: &Site, pred: impl Fn(ReviewStatus) -> bool, approved_only: 
 
 fn reviews_json(site: &Site) -> Value {
     let today = site.options.today;
-    let horizon = crate::reviews::Interval::Days(90).add_to(today);
+    let horizon = crate::dates::Interval::Days(90).add_to(today);
     let approved = |i: usize| site.docs[i].status == Status::Approved;
     let upcoming: Vec<Value> = {
         let mut idx: Vec<usize> = (0..site.docs.len())

@@ -57,25 +57,25 @@ pub enum Change {
 /// Sorts a changed path into a [`Change`]. `output_dirs` are never input
 /// (the preview server may write the site there with `--out`).
 pub fn classify(config: &Config, output_dirs: &[PathBuf], path: &Path) -> Change {
-    let path = content::normalise(path);
-    let root = content::normalise(&config.root);
+    let path = crate::paths::normalise(path);
+    let root = crate::paths::normalise(&config.root);
     let under = |dir: &Path| -> Option<PathBuf> {
-        let dir = content::normalise(dir);
+        let dir = crate::paths::normalise(dir);
         path.strip_prefix(&dir).ok().map(Path::to_path_buf)
     };
     // Editors' swap, backup and temp files, and hidden folders such as
     // `.git`, anywhere below the root or the theme.
     let ignored = |rel: &Path| {
         rel.components()
-            .any(|c| content::is_ignored_name(&c.as_os_str().to_string_lossy()))
+            .any(|c| crate::paths::is_ignored_name(&c.as_os_str().to_string_lossy()))
     };
-    if output_dirs.iter().any(|o| path.starts_with(content::normalise(o))) {
+    if output_dirs.iter().any(|o| path.starts_with(crate::paths::normalise(o))) {
         return Change::Ignored;
     }
     if path == root.join(crate::config::CONFIG_FILE) {
         return Change::Config;
     }
-    if config.catalogues.iter().any(|c| content::normalise(c) == path) {
+    if config.catalogues.iter().any(|c| crate::paths::normalise(c) == path) {
         return Change::Catalogue;
     }
     if config.theme != "default" {
@@ -164,7 +164,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     if site.diags.iter().any(|d| d.code == Code::DuplicateId) {
         return full("the handbook has duplicate ids");
     }
-    let content_dir = content::normalise(&site.config.content_dir);
+    let content_dir = crate::paths::normalise(&site.config.content_dir);
     let mut doc_paths: BTreeSet<PathBuf> = BTreeSet::new();
     let mut assets_added: Vec<PathBuf> = Vec::new();
     let mut assets_removed: Vec<PathBuf> = Vec::new();
@@ -176,7 +176,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         .map(|(i, a)| (a.source.as_path(), i))
         .collect();
     for p in changed {
-        let p = content::normalise(p);
+        let p = crate::paths::normalise(p);
         let Ok(rel) = p.strip_prefix(&content_dir) else {
             return full("a changed file is outside the content directory");
         };
@@ -185,7 +185,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         }
         if rel
             .components()
-            .any(|c| content::is_ignored_name(&c.as_os_str().to_string_lossy()))
+            .any(|c| crate::paths::is_ignored_name(&c.as_os_str().to_string_lossy()))
         {
             continue;
         }
@@ -269,7 +269,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     // unless no URL changed and there were none (`io` covers them).
     let collisions = structural || site.diags.iter().any(|d| d.code == Code::Io);
     let old_collisions = if collisions {
-        crate::site::output_collisions(&site.config, &site.docs, &site.assets, &site.cats)
+        crate::layout::collisions(&site.config, &site.cats, &site.docs, &site.assets)
     } else {
         Vec::new()
     };
@@ -394,7 +394,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     let reviews = crate::site::review_all(&site.config, &docs, site.options.today);
     let included: Vec<bool> = docs
         .iter()
-        .map(|d| site.options.drafts || d.status != content::Status::Draft)
+        .map(|d| site.options.drafts || d.status != crate::model::Status::Draft)
         .collect();
     let coverage = crate::coverage::compute(&site.cats, &docs, &included);
 
@@ -408,12 +408,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         .collect();
     diags.extend(load_diags);
     if collisions {
-        diags.extend(crate::site::output_collisions(
-            &site.config,
-            &docs,
-            &site.assets,
-            &site.cats,
-        ));
+        diags.extend(crate::layout::collisions(&site.config, &site.cats, &docs, &site.assets));
     }
     diags.extend(link_diags);
     diags.extend(crate::site::excluded_link_diagnostics(&docs, &rendered, &included));
@@ -492,7 +487,7 @@ fn assemble(
         }
     }
 
-    let content_dir = content::normalise(&site.config.content_dir);
+    let content_dir = crate::paths::normalise(&site.config.content_dir);
     let assets_changed = !assets_added.is_empty() || !assets_removed.is_empty();
     for p in assets_removed {
         site.assets.retain(|a| &a.source != p);
@@ -588,7 +583,7 @@ mod tests {
         write(root, "docs/c.md", &doc("REC-C", "Gamma", "Nothing here."));
         write(root, "docs/img.png", "png");
         let config = crate::config::load(root).unwrap();
-        let today = crate::reviews::parse_date("2026-01-01").unwrap();
+        let today = crate::dates::parse_date("2026-01-01").unwrap();
         let site = Site::load(config, BuildOptions { today, drafts: true }).unwrap();
         (dir, site)
     }
@@ -758,7 +753,7 @@ mod tests {
                 .filter(|&i| s.included[i])
                 .map(|i| {
                     let f = crate::pages::render_doc(s, &templates, &shared, i).unwrap();
-                    let crate::pages::FileData::Bytes(b) = f.data else {
+                    let crate::layout::FileData::Bytes(b) = f.data else {
                         unreachable!()
                     };
                     (f.path, String::from_utf8(b).unwrap())

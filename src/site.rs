@@ -5,11 +5,12 @@
 
 use crate::catalogue::Catalogues;
 use crate::config::Config;
-use crate::content::{self, Asset, DocType, Document, Status};
+use crate::content::{self, Asset, Document};
 use crate::coverage::{self, Coverage};
 use crate::diagnostics::{self, Code, Diagnostic, Severity};
 use crate::links::{self, DocResolver, Graph, Index};
 use crate::markdown::{self, LinkTarget, Rendered};
+use crate::model::{DocType, Status};
 use crate::reviews::{self, Review, ReviewInput, ReviewStatus};
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -83,7 +84,7 @@ impl Site {
         let t = timings.record("load", t);
         let mut diags = content.diags;
         let docs = dedupe_ids(content.docs, &mut diags);
-        diags.extend(output_collisions(&config, &docs, &content.assets, &cats));
+        diags.extend(crate::layout::collisions(&config, &cats, &docs, &content.assets));
         let included: Vec<bool> = docs
             .iter()
             .map(|d| options.drafts || d.status != Status::Draft)
@@ -339,75 +340,6 @@ pub fn review_all(config: &Config, docs: &[Document], today: Date) -> Vec<Review
             )
         })
         .collect()
-}
-
-/// Two sources that would be written to the same output file: the second
-/// would silently replace the first (in parallel rendering, a different one
-/// on each build). Documents whose pretty URL is another document's, or a
-/// page smsdoc generates, and assets in the place of a generated file, are
-/// errors naming both.
-pub fn output_collisions(config: &Config, docs: &[Document], assets: &[Asset], cats: &Catalogues) -> Vec<Diagnostic> {
-    const PAGES: [&str; 6] = ["register/", "coverage/", "reviews/", "clauses/", "search/", "print/"];
-    const FILES: [&str; 9] = [
-        "index.html",
-        "404.html",
-        "coverage.json",
-        "coverage.csv",
-        "register.json",
-        "register.csv",
-        "reviews.ics",
-        "sitemap.xml",
-        "search-index.json",
-    ];
-    let mut diags = Vec::new();
-    let mut pages: HashMap<String, String> = HashMap::new();
-    for p in PAGES {
-        pages.insert(format!("{p}index.html"), format!("the generated /{p} page"));
-    }
-    for (ci, cat) in cats.list.iter().enumerate() {
-        for c in 0..cat.clauses.len() {
-            let r = crate::catalogue::ClauseRef {
-                catalogue: ci,
-                clause: c,
-            };
-            let path = links::clause_path(cats, r);
-            pages.insert(format!("{path}index.html"), format!("the clause page /{path}"));
-        }
-    }
-    for f in FILES {
-        pages.insert(f.to_string(), format!("the generated /{f}"));
-    }
-    for d in docs {
-        let path = format!("{}index.html", d.url);
-        let who = format!("{} {}", d.id, diagnostics::slash_path(&d.file));
-        match pages.get(&path) {
-            Some(other) => diags.push(
-                Diagnostic::error(
-                    Code::Io,
-                    format!("{} would be published at /{}, the same place as {other}", d.id, d.url),
-                )
-                .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
-                .help("rename or move the file: its path under the content directory gives its URL"),
-            ),
-            None => {
-                pages.insert(path, who);
-            }
-        }
-    }
-    for a in assets {
-        let path = diagnostics::slash_path(&a.rel);
-        if let Some(other) = pages.get(&path) {
-            diags.push(
-                Diagnostic::error(
-                    Code::Io,
-                    format!("this file would be published at /{path}, the same place as {other}"),
-                )
-                .in_file(config.rel(&a.source).to_path_buf())
-                .help("rename or move the file"),
-            );
-        }
-    }
-    diags
 }
 
 /// `html` with the `href` removed from every `<a>` that points at one of

@@ -145,11 +145,11 @@ fn read_dir_templates(
         let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             continue;
         };
-        if !path.is_file() || crate::content::is_ignored_name(&name) || !name.ends_with(".html") {
+        if !path.is_file() || crate::paths::is_ignored_name(&name) || !name.ends_with(".html") {
             continue;
         }
         let rel = config.rel(&path).to_path_buf();
-        match crate::content::read_text(&path, &rel) {
+        match crate::paths::read_text(&path, &rel) {
             Ok(text) => {
                 sources.retain(|(n, _, _)| *n != name);
                 sources.push((name, text, rel));

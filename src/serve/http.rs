@@ -1015,7 +1015,7 @@ fn serve_file(
         return write_simple(stream, 404, "this file is no longer available", head_only, &[]);
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > crate::content::MAX_FILE_BYTES {
+    if len > crate::paths::MAX_FILE_BYTES {
         return write_simple(stream, 404, "this file is too large to serve", head_only, &[]);
     }
     if html {

@@ -21,7 +21,8 @@ pub mod watch;
 use crate::cli::{self, Global, EXIT_OK, EXIT_USAGE};
 use crate::config::{self, Config};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::pages::{self, FileData, MemorySink, Sink, SiteFile};
+use crate::layout::{FileData, MemorySink, Sink, SiteFile};
+use crate::pages;
 use crate::rebuild::{self, Change};
 use crate::site::{BuildOptions, Site};
 use crate::templates::Templates;
@@ -216,7 +217,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
 /// theme folders, plus the folders of catalogue files. The rest of the
 /// root (the output directory, `.git`, unrelated files) is not watched.
 fn watch_targets(config: &Config) -> Vec<(PathBuf, bool)> {
-    let n = crate::content::normalise;
+    let n = crate::paths::normalise;
     let mut recursive = vec![
         n(&config.content_dir),
         n(&config.root.join("templates")),
@@ -538,11 +539,11 @@ fn render_aggregates(
     let mut changes = Changes::new(files);
     let count = rendered.len();
     changes.take_all(rendered)?;
-    for make in crate::exports::SITE_EXPORTS {
+    for (export, _) in crate::layout::EXPORTS {
         if interrupted() {
             return Ok(None);
         }
-        for f in make(site) {
+        for f in crate::exports::files(site, export) {
             changes.take(f);
         }
     }
@@ -1225,7 +1226,7 @@ impl<'a> Builder<'a> {
     /// folder.
     fn file_roots(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.config.root.clone()];
-        if let Some(t) = self.templates.as_ref().and_then(|t| t.theme_static_dir.clone()) {
+        if let Some(t) = crate::layout::theme_static_dir(&self.config) {
             dirs.push(t);
         }
         dirs.iter().filter_map(|d| d.canonicalize().ok()).collect()

@@ -195,7 +195,7 @@ fn scan(targets: &[(PathBuf, bool)]) -> HashMap<PathBuf, Stamp> {
             .max_depth(if *recursive { usize::MAX } else { 1 })
             .into_iter()
             // Hidden folders (.git) and editor droppings never matter.
-            .filter_entry(|e| e.depth() == 0 || !crate::content::is_ignored_name(&e.file_name().to_string_lossy()));
+            .filter_entry(|e| e.depth() == 0 || !crate::paths::is_ignored_name(&e.file_name().to_string_lossy()));
         for e in walker.flatten() {
             if let Ok(m) = e.metadata() {
                 out.insert(e.into_path(), (m.modified().ok(), m.len(), m.is_dir()));

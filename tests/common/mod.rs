@@ -595,3 +595,13 @@ pub fn dead_links(out: &Path, base: Option<&str>) -> Vec<String> {
     }
     dead
 }
+
+/// Renders a whole site into memory, the way `smsdoc build` renders it.
+pub fn render_in_memory(
+    site: &smsdoc::site::Site,
+    templates: &smsdoc::templates::Templates,
+) -> Result<Vec<smsdoc::layout::SiteFile>, Vec<smsdoc::diagnostics::Diagnostic>> {
+    let sink = smsdoc::layout::MemorySink::default();
+    smsdoc::pages::render_site_into(site, templates, &sink)?;
+    Ok(sink.into_files())
+}

@@ -4,8 +4,6 @@
 //! overrides, sub-path base URLs, BOM/CRLF input, root discovery and the
 //! small commands behave as documented.
 
-
-
 use crate::common::*;
 use serde_json::Value;
 

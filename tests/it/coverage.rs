@@ -3,8 +3,6 @@
 //! same numbers on the home page, /coverage/, coverage.json, coverage.csv,
 //! `check --format json` and `export coverage`.
 
-
-
 use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

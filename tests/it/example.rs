@@ -3,6 +3,7 @@
 //! required document but the one gap its README page documents, and show
 //! overdue and due-soon reviews.
 
+use crate::common::render_in_memory;
 use std::path::Path;
 use std::process::Command;
 
@@ -102,10 +103,10 @@ fn the_cli_build_writes_exactly_the_rendered_site() {
     let site = smsdoc::site::Site::load(config, options).expect("site");
     let templates = smsdoc::templates::Templates::load(&site.config).expect("templates");
     let mut expected = std::collections::BTreeMap::new();
-    for f in smsdoc::pages::render_site(&site, &templates).expect("renders") {
+    for f in render_in_memory(&site, &templates).expect("renders") {
         let bytes = match f.data {
-            smsdoc::pages::FileData::Bytes(b) => b,
-            smsdoc::pages::FileData::Copy(p) => std::fs::read(p).unwrap(),
+            smsdoc::layout::FileData::Bytes(b) => b,
+            smsdoc::layout::FileData::Copy(p) => std::fs::read(p).unwrap(),
         };
         expected.insert(f.path, bytes);
     }

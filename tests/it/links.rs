@@ -3,8 +3,6 @@
 //! broken reference is an error at its line and column, and pages show
 //! their backlinks, related and superseding documents.
 
-
-
 use crate::common::*;
 
 fn body(html: &str) -> &str {

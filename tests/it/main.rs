@@ -12,6 +12,7 @@ mod coverage;
 mod example;
 mod init;
 mod kill;
+mod layout;
 mod links;
 mod malformed;
 mod properties;

@@ -10,8 +10,6 @@
 //! error" on stderr); and that `build` leaves the previous site exactly as
 //! it was when it fails, and the sources untouched always.
 
-
-
 use crate::common::{smsdoc_within, tail, Run};
 use serde_json::Value;
 use std::collections::BTreeMap;

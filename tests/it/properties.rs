@@ -5,6 +5,7 @@
 //! inside the file, and must be deterministic: the same handbook built twice
 //! is byte-identical, so CI can diff builds.
 
+use crate::common::render_in_memory;
 use proptest::prelude::*;
 use proptest::test_runner::Config as PtConfig;
 use smsdoc::catalogue::Catalogues;
@@ -262,12 +263,12 @@ fn opts() -> BuildOptions {
 /// Every file of the site rendered in memory.
 fn render(site: &Site) -> BTreeMap<String, Vec<u8>> {
     let templates = smsdoc::templates::Templates::load(&site.config).expect("built-in templates load");
-    let files = smsdoc::pages::render_site(site, &templates).expect("site renders");
+    let files = render_in_memory(site, &templates).expect("site renders");
     let mut out = BTreeMap::new();
     for f in files {
         let bytes = match f.data {
-            smsdoc::pages::FileData::Bytes(b) => b,
-            smsdoc::pages::FileData::Copy(p) => std::fs::read(&p).expect("asset"),
+            smsdoc::layout::FileData::Bytes(b) => b,
+            smsdoc::layout::FileData::Copy(p) => std::fs::read(&p).expect("asset"),
         };
         assert!(out.insert(f.path.clone(), bytes).is_none(), "{} rendered twice", f.path);
     }

@@ -3,8 +3,6 @@
 //! each `check --format` exactly, exit codes with --strict and `fail_on`,
 //! and calendar edge cases through real files.
 
-
-
 use crate::common::*;
 use serde_json::{json, Value};
 

@@ -4,8 +4,6 @@
 //! `TcpStream`. Every read has a timeout and the server is killed when the
 //! test ends, also when it fails.
 
-
-
 use crate::common::{copy_dir, spawn_serve};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
