@@ -192,6 +192,20 @@ fn normalise_base_url(url: &str) -> String {
     }
 }
 
+/// The configured theme is `default` or a folder (a configuration error
+/// otherwise: the run stops with exit code 2).
+pub fn check_theme(config: &Config) -> Result<(), Diagnostic> {
+    if config.theme == "default" || config.root.join(&config.theme).is_dir() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Code::Config,
+        format!("theme `{}` is neither `default` nor a folder", config.theme),
+    )
+    .in_file(CONFIG_FILE)
+    .help("set theme = \"default\" or to a folder (relative to the root) holding templates/ and static/"))
+}
+
 /// Finds the handbook root: `start` itself or the nearest ancestor holding
 /// `smsdoc.toml`.
 pub fn find_root(start: &Path) -> Option<PathBuf> {

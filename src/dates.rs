@@ -58,6 +58,11 @@ impl fmt::Display for Interval {
     }
 }
 
+/// The system date, the default `--today`.
+pub fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
 /// Parses `YYYY-MM-DD` strictly (real calendar dates only).
 pub fn parse_date(text: &str) -> Result<Date, String> {
     let t = text.trim();

@@ -8,7 +8,6 @@
 //! [`output`] (write atomically) or [`serve`] (serve from memory).
 
 pub mod catalogue;
-pub mod cli;
 pub mod config;
 pub mod content;
 pub mod coverage;

@@ -1,5 +1,7 @@
 use clap::Parser;
-use smsdoc::cli::{self, Cli};
+use cmd::Cli;
+
+mod cmd;
 
 // A build allocates millions of small strings and JSON values across threads;
 // mimalloc is faster than glibc's malloc there and returns memory sooner.
@@ -29,6 +31,6 @@ fn main() {
         );
     }));
     let cli = Cli::parse();
-    let code = std::panic::catch_unwind(move || cli::run(cli)).unwrap_or(cli::EXIT_INTERNAL);
+    let code = std::panic::catch_unwind(move || cmd::run(cli)).unwrap_or(cmd::EXIT_INTERNAL);
     std::process::exit(code);
 }

@@ -304,3 +304,42 @@ mod tests {
         );
     }
 }
+
+/// Where findings and progress go on a terminal (the CLI sets it up from
+/// `--quiet`, `--verbose` and `--color`).
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    pub quiet: bool,
+    pub verbose: bool,
+    pub color: codespan_reporting::term::termcolor::ColorChoice,
+}
+
+impl Terminal {
+    /// Prints diagnostics rustc-style to stderr (errors only when quiet).
+    pub fn print_diags(&self, diags: &[Diagnostic], root: &Path) {
+        let shown: Vec<Diagnostic> = diags.iter().filter(|d| !self.quiet || d.is_error()).cloned().collect();
+        // Buffered: codespan writes many small pieces, one system call each
+        // on a bare stderr (thousands of findings took minutes).
+        let mut err = codespan_reporting::term::termcolor::BufferedStandardStream::stderr(self.color);
+        print_human(&shown, root, &mut err);
+        let _ = std::io::Write::flush(&mut err);
+    }
+}
+
+/// `12,345`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 warning`, `1,234 warnings`.
+pub fn plural(n: usize, one: &str) -> String {
+    format!("{} {one}{}", thousands(n), if n == 1 { "" } else { "s" })
+}

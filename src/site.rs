@@ -79,7 +79,7 @@ impl Site {
                 "create it, or set content_dir in smsdoc.toml to the folder holding your Markdown documents",
             )]);
         }
-        crate::templates::check_theme(&config).map_err(|d| vec![d])?;
+        crate::config::check_theme(&config).map_err(|d| vec![d])?;
         let content = content::load(&config, &cats);
         let t = timings.record("load", t);
         let mut diags = content.diags;
@@ -114,14 +114,6 @@ impl Site {
         diags.extend(review_diagnostics(&docs, &reviews));
         let coverage = coverage::compute(&cats, &docs, &included);
         diags.extend(coverage::diagnostics(&coverage, &cats, &docs));
-        // A template override that does not parse would fail the build:
-        // report it here too, so `check` and the preview catch it. (The
-        // built-in theme alone is known to parse.)
-        if config.theme != "default" || config.root.join("templates").is_dir() {
-            if let Err(d) = crate::templates::Templates::load(&config) {
-                diags.extend(d);
-            }
-        }
         diagnostics::sort(&mut diags);
         timings.record("coverage+reviews", t);
         Ok(Site {
@@ -207,6 +199,13 @@ impl Site {
         } else {
             unlink(&html, &excluded)
         }
+    }
+
+    /// Findings made outside the derivation (templates that do not parse,
+    /// found when the caller loads them), kept in order with the others.
+    pub fn add_diagnostics(&mut self, extra: Vec<Diagnostic>) {
+        self.diags.extend(extra);
+        diagnostics::sort(&mut self.diags);
     }
 
     pub fn errors(&self) -> usize {

@@ -59,7 +59,7 @@ impl Templates {
             .collect();
         let mut diags = Vec::new();
         let mut theme_static_dir = None;
-        check_theme(config).map_err(|d| vec![d])?;
+        crate::config::check_theme(config).map_err(|d| vec![d])?;
         if config.theme != "default" {
             let dir = config.root.join(&config.theme);
             read_dir_templates(&dir.join("templates"), config, &mut sources, &mut diags);
@@ -89,20 +89,6 @@ impl Templates {
             .render(name, ctx)
             .map_err(|e| tera_diagnostic(&e, &self.origins))
     }
-}
-
-/// The configured theme is `default` or a folder (a configuration error
-/// otherwise: the run stops with exit code 2).
-pub fn check_theme(config: &Config) -> Result<(), Diagnostic> {
-    if config.theme == "default" || config.root.join(&config.theme).is_dir() {
-        return Ok(());
-    }
-    Err(Diagnostic::error(
-        Code::Config,
-        format!("theme `{}` is neither `default` nor a folder", config.theme),
-    )
-    .in_file(crate::config::CONFIG_FILE)
-    .help("set theme = \"default\" or to a folder (relative to the root) holding templates/ and static/"))
 }
 
 /// HTML escaping for template output. Tera's default also escapes `/`,

@@ -18,12 +18,12 @@ pub mod http;
 pub mod live;
 pub mod watch;
 
-use crate::cli::{self, Global, EXIT_OK, EXIT_USAGE};
 use crate::config::{self, Config};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::layout::{FileData, MemorySink, Sink, SiteFile};
 use crate::pages;
 use crate::rebuild::{self, Change};
+use crate::report::Terminal;
 use crate::site::{BuildOptions, Site};
 use crate::templates::Templates;
 use http::{Body, Shared};
@@ -64,18 +64,17 @@ const SETTLE_MAX: Duration = Duration::from_millis(500);
 /// for this long.
 const AGGREGATE_QUIET: Duration = Duration::from_millis(250);
 
-/// Runs the preview server until Ctrl-C. Returns the exit code: 0 after
-/// Ctrl-C, 2 when the configuration or catalogues are invalid at startup or
-/// the address cannot be bound. Bad content never stops the server.
-pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
+/// Runs the preview server until Ctrl-C. Bad content never stops the
+/// server; see [`Stopped`] for what does.
+pub fn run(g: &Terminal, mut config: Config, opts: ServeOptions) -> Result<(), Stopped> {
     // The preview is served from the site root, whatever base_url says
     // (an absolute base_url would send every link to the real host).
     config.set_base_url("/");
     if let Some(out) = &opts.out {
         config.output_dir = out.clone();
         if let Err(d) = config::check_output_dir(&config.root, &config.content_dir, &config.output_dir) {
-            cli::print_diags(g, &[d], &config.root);
-            return EXIT_USAGE;
+            g.print_diags(&[d], &config.root);
+            return Err(Stopped::Unusable);
         }
     }
     // Bind before building, so a busy port is reported at once.
@@ -91,7 +90,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
             } else {
                 eprintln!("error: cannot listen on {addr}: {e}\n  help: check --bind and --port");
             }
-            return EXIT_USAGE;
+            return Err(Stopped::Unusable);
         }
     };
     let local = listener.local_addr().unwrap_or(SocketAddr::new(opts.bind, opts.port));
@@ -115,8 +114,8 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
     b.reload_all();
     if b.site.is_none() {
         // Configuration or catalogue errors at startup: as for `build`.
-        cli::print_diags(g, &b.fatal, &b.root);
-        return EXIT_USAGE;
+        g.print_diags(&b.fatal, &b.root);
+        return Err(Stopped::Unusable);
     }
     if let Some(site) = &b.site {
         let shown: Vec<Diagnostic> = site
@@ -125,7 +124,7 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
             .filter(|d| d.is_error() || g.verbose)
             .cloned()
             .collect();
-        cli::print_diags(g, &shown, &b.root);
+        g.print_diags(&shown, &b.root);
     }
     let outcome = b.publish(BTreeSet::new());
     if let Some(site) = &b.site {
@@ -133,9 +132,9 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
             let docs = site.included.iter().filter(|&&x| x).count();
             eprintln!(
                 "built {} document{} ({} pages) in {:.2} s — {} error{}, {} warning{}{}",
-                cli::thousands(docs),
+                crate::report::thousands(docs),
                 if docs == 1 { "" } else { "s" },
-                cli::thousands(outcome.rendered),
+                crate::report::thousands(outcome.rendered),
                 started.elapsed().as_secs_f64(),
                 site.errors(),
                 if site.errors() == 1 { "" } else { "s" },
@@ -150,20 +149,20 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
         }
     }
     if outcome.blocked {
-        cli::print_diags(g, &b.blocking_errors(), &b.root);
+        g.print_diags(&b.blocking_errors(), &b.root);
         eprintln!("error: the site cannot be rendered; every page shows the errors until they are fixed");
     }
     b.write_out();
 
     if let Err(e) = http::start(listener, Arc::clone(&shared)) {
         eprintln!("error: cannot start the server threads: {e}");
-        return cli::EXIT_INTERNAL;
+        return Err(Stopped::Internal);
     }
     let (mut watcher, warning) = match Watcher::new(opts.poll, notifier.clone()) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: cannot watch the handbook for changes: {e}");
-            return cli::EXIT_INTERNAL;
+            return Err(Stopped::Internal);
         }
     };
     let more = watcher.watch_all(&watch_targets(&b.config));
@@ -209,7 +208,17 @@ pub fn run(g: &Global, mut config: Config, opts: ServeOptions) -> i32 {
     if !g.quiet {
         eprintln!("stopped");
     }
-    EXIT_OK
+    Ok(())
+}
+
+/// Why the server stopped other than by Ctrl-C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The configuration or catalogues were invalid at startup, or the
+    /// address could not be bound.
+    Unusable,
+    /// The server threads or the watcher could not start.
+    Internal,
 }
 
 /// Folders to watch: the root itself (for smsdoc.toml and folders that
@@ -638,7 +647,7 @@ impl Sink for PrintSink<'_> {
 }
 
 struct Builder<'a> {
-    g: &'a Global,
+    g: &'a Terminal,
     opts: &'a ServeOptions,
     root: PathBuf,
     shared: Arc<Shared>,
@@ -679,7 +688,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(
-        g: &'a Global,
+        g: &'a Terminal,
         opts: &'a ServeOptions,
         config: Config,
         shared: Arc<Shared>,
@@ -718,7 +727,7 @@ impl<'a> Builder<'a> {
 
     fn options(&self) -> BuildOptions {
         BuildOptions {
-            today: self.opts.today.unwrap_or_else(cli::today),
+            today: self.opts.today.unwrap_or_else(crate::dates::today),
             drafts: self.opts.drafts,
         }
     }
@@ -913,7 +922,7 @@ impl<'a> Builder<'a> {
         if self
             .site
             .as_ref()
-            .is_some_and(|s| self.opts.today.is_none() && s.options.today != cli::today())
+            .is_some_and(|s| self.opts.today.is_none() && s.options.today != crate::dates::today())
         {
             full = true; // midnight passed: review statuses change everywhere
         }
@@ -985,7 +994,8 @@ impl<'a> Builder<'a> {
     fn report(&self, reason: &str, outcome: Outcome, started: Instant) {
         if outcome.blocked {
             let errors = self.blocking_errors();
-            cli::print_diags(self.g, &errors[..errors.len().min(TERMINAL_ERRORS)], &self.root);
+            self.g
+                .print_diags(&errors[..errors.len().min(TERMINAL_ERRORS)], &self.root);
             if errors.len() > TERMINAL_ERRORS {
                 eprintln!(
                     "… and {} more errors (`smsdoc check` lists them all)",
@@ -1006,7 +1016,7 @@ impl<'a> Builder<'a> {
         eprintln!(
             "rebuilt {}{} page{} in {} ms ({reason}){}",
             if outcome.full { "all " } else { "" },
-            cli::thousands(outcome.rendered),
+            crate::report::thousands(outcome.rendered),
             if outcome.rendered == 1 { "" } else { "s" },
             started.elapsed().as_millis(),
             match remaining {
@@ -1214,7 +1224,7 @@ impl<'a> Builder<'a> {
             Err(errors) => {
                 // The document pages are published already; the overview
                 // pages stay as they were until the next change.
-                cli::print_diags(self.g, &errors, &self.root);
+                self.g.print_diags(&errors, &self.root);
                 self.aggregate_errors = errors;
                 self.announce(Some(BTreeSet::new()));
             }
@@ -1307,7 +1317,7 @@ impl<'a> Builder<'a> {
             Err(d) => {
                 // The other pages are published already; show the error
                 // (the old /print/ stays).
-                cli::print_diags(self.g, std::slice::from_ref(&d), &self.root);
+                self.g.print_diags(std::slice::from_ref(&d), &self.root);
                 self.print_error = Some(d);
                 self.announce(Some(BTreeSet::new()));
             }
@@ -1337,7 +1347,7 @@ impl<'a> Builder<'a> {
                 .collect()
         };
         if let Err(d) = crate::output::write_site(out, &files) {
-            cli::print_diags(self.g, &[d], &self.root);
+            self.g.print_diags(&[d], &self.root);
         }
     }
 }

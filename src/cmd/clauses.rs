@@ -1,0 +1,89 @@
+//! `smsdoc clauses`: print a clause catalogue and its required-document keys.
+
+use super::*;
+
+#[derive(Args, Debug, Clone)]
+pub struct ClausesArgs {
+    /// Standard id, e.g. iso27001:2022 (default: the handbook's first standard).
+    #[arg(long, value_name = "ID")]
+    pub standard: Option<String>,
+    /// List the required documented information (keys for `provides`).
+    #[arg(long)]
+    pub required: bool,
+}
+
+pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
+    // Inside a handbook, its own catalogues (and custom files) are used;
+    // elsewhere the built-in ones.
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let has_config = match &g.root {
+        Some(r) => r.join(config::CONFIG_FILE).is_file(),
+        None => config::find_root(&cwd).is_some(),
+    };
+    let mut list = if has_config {
+        let config = match load_config(g) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match Catalogues::load(&config) {
+            Ok(c) => c.list,
+            Err(d) => {
+                print_diags(g, &d, &config.root);
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        Catalogues::builtin_ids()
+            .iter()
+            .filter_map(|id| Catalogues::builtin(id))
+            .collect()
+    };
+    if let Some(std) = &a.standard {
+        let builtin = Catalogues::builtin(std);
+        match list.iter().position(|c| &c.id == std) {
+            Some(p) => list = vec![list.swap_remove(p)],
+            None if builtin.is_some() => list = builtin.into_iter().collect(),
+            None => {
+                let ids = Catalogues::builtin_ids();
+                eprintln!("error: unknown standard `{std}`; available: {}", ids.join(", "));
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        list.truncate(1);
+    }
+    let mut out = std::io::stdout().lock();
+    for cat in &list {
+        let _ = writeln!(out, "{} — {}", cat.title, cat.name);
+        let example = cat
+            .clauses
+            .iter()
+            .rev()
+            .find(|c| c.children.is_empty())
+            .map_or("1", |c| c.number.as_str());
+        let _ = writeln!(
+            out,
+            "(tag clauses as `{example}`, or qualified as `{}:{example}`)\n",
+            cat.id
+        );
+        if a.required {
+            let width = cat.required.iter().map(|r| r.key.len()).max().unwrap_or(0);
+            for r in &cat.required {
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {} (clauses {}; {})",
+                    r.key,
+                    r.label,
+                    r.clauses.join(", "),
+                    r.basis
+                );
+            }
+        } else {
+            for c in &cat.clauses {
+                let _ = writeln!(out, "{}{:<10} {}", "  ".repeat(c.depth), c.number, c.title);
+            }
+        }
+        let _ = writeln!(out);
+    }
+    EXIT_OK
+}
