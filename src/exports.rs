@@ -6,6 +6,7 @@ use crate::layout::{Export, SiteFile, FIXED_PAGES};
 use crate::model::Status;
 use crate::reviews::ReviewStatus;
 use crate::site::Site;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// The files of one export of the layout. The search index's JSON and
@@ -234,87 +235,131 @@ fn md_cell(s: &str) -> String {
     out
 }
 
-pub const REGISTER_FIELDS: [&str; 20] = [
-    "id",
-    "title",
-    "type",
-    "owner",
-    "status",
-    "version",
-    "clauses",
-    "approved_by",
-    "approved_on",
-    "last_reviewed",
-    "review_interval",
-    "next_review",
-    "review_status",
-    "provides",
-    "related",
-    "supersedes",
-    "tags",
-    "confidentiality",
-    "path",
-    "url",
-];
+/// A document in `register.json` and `register.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegisterRecord {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub owner: Option<String>,
+    pub status: &'static str,
+    pub version: Option<String>,
+    /// As tagged in front matter.
+    pub clauses: Vec<String>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<String>,
+    pub last_reviewed: Option<String>,
+    pub review_interval: Option<String>,
+    pub next_review: Option<String>,
+    pub review_status: &'static str,
+    pub provides: Vec<String>,
+    pub related: Vec<String>,
+    pub supersedes: Option<String>,
+    pub tags: Vec<String>,
+    pub confidentiality: &'static str,
+    /// Source file, relative to the root.
+    pub path: String,
+    pub url: String,
+}
 
-fn register_record(site: &Site, i: usize) -> Vec<(&'static str, Value)> {
-    let d = &site.docs[i];
-    let r = &site.reviews[i];
-    let list = |v: Vec<String>| json!(v);
-    vec![
-        ("id", json!(d.id)),
-        ("title", json!(d.title)),
-        ("type", json!(d.doc_type.as_str())),
-        ("owner", json!(d.owner)),
-        ("status", json!(d.status.as_str())),
-        ("version", json!(d.version)),
-        ("clauses", list(d.clauses.iter().map(|c| c.tag.clone()).collect())),
-        ("approved_by", json!(d.approved_by)),
-        ("approved_on", json!(d.approved_on.map(|x| x.to_string()))),
-        ("last_reviewed", json!(d.last_reviewed.map(|x| x.to_string()))),
-        ("review_interval", json!(d.review_interval.map(|x| x.to_string()))),
-        ("next_review", json!(r.next.map(|x| x.to_string()))),
-        ("review_status", json!(r.status.as_str())),
-        ("provides", list(d.provides.iter().map(|p| p.value.clone()).collect())),
-        ("related", list(d.related.iter().map(|p| p.value.clone()).collect())),
-        ("supersedes", json!(d.supersedes.as_ref().map(|s| s.value.clone()))),
-        ("tags", list(d.tags.clone())),
-        ("confidentiality", json!(d.confidentiality.as_str())),
-        ("path", json!(crate::diagnostics::slash_path(&d.file))),
-        ("url", json!(abs_url(site, &d.url))),
-    ]
+impl RegisterRecord {
+    /// CSV columns, in the order of the fields.
+    pub const COLUMNS: [&'static str; 20] = [
+        "id",
+        "title",
+        "type",
+        "owner",
+        "status",
+        "version",
+        "clauses",
+        "approved_by",
+        "approved_on",
+        "last_reviewed",
+        "review_interval",
+        "next_review",
+        "review_status",
+        "provides",
+        "related",
+        "supersedes",
+        "tags",
+        "confidentiality",
+        "path",
+        "url",
+    ];
+
+    pub fn new(site: &Site, i: usize) -> RegisterRecord {
+        let d = &site.docs[i];
+        let r = &site.reviews[i];
+        let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
+        RegisterRecord {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.as_str(),
+            owner: d.owner.clone(),
+            status: d.status.as_str(),
+            version: d.version.clone(),
+            clauses: d.clauses.iter().map(|c| c.tag.clone()).collect(),
+            approved_by: d.approved_by.clone(),
+            approved_on: date(d.approved_on),
+            last_reviewed: date(d.last_reviewed),
+            review_interval: d.review_interval.map(|x| x.to_string()),
+            next_review: date(r.next),
+            review_status: r.status.as_str(),
+            provides: d.provides.iter().map(|p| p.value.clone()).collect(),
+            related: d.related.iter().map(|p| p.value.clone()).collect(),
+            supersedes: d.supersedes.as_ref().map(|s| s.value.clone()),
+            tags: d.tags.clone(),
+            confidentiality: d.confidentiality.as_str(),
+            path: crate::diagnostics::slash_path(&d.file),
+            url: abs_url(site, &d.url),
+        }
+    }
+
+    /// The CSV cells, in `COLUMNS` order (lists space-separated).
+    pub fn cells(&self) -> Vec<String> {
+        let o = |x: &Option<String>| x.clone().unwrap_or_default();
+        vec![
+            self.id.clone(),
+            self.title.clone(),
+            self.doc_type.to_string(),
+            o(&self.owner),
+            self.status.to_string(),
+            o(&self.version),
+            self.clauses.join(" "),
+            o(&self.approved_by),
+            o(&self.approved_on),
+            o(&self.last_reviewed),
+            o(&self.review_interval),
+            o(&self.next_review),
+            self.review_status.to_string(),
+            self.provides.join(" "),
+            self.related.join(" "),
+            o(&self.supersedes),
+            self.tags.join(" "),
+            self.confidentiality.to_string(),
+            self.path.clone(),
+            self.url.clone(),
+        ]
+    }
 }
 
 pub fn register_json(site: &Site) -> Value {
-    let docs: Vec<Value> = site
+    let docs: Vec<RegisterRecord> = site
         .register_order()
         .into_iter()
-        .map(|i| {
-            Value::Object(
-                register_record(site, i)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-            )
-        })
+        .map(|i| RegisterRecord::new(site, i))
         .collect();
     json!({ "title": site.config.title, "generated": site.options.today.to_string(), "documents": docs })
 }
 
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
-    }
-}
-
 pub fn register_csv(site: &Site) -> String {
-    let mut rows = vec![REGISTER_FIELDS.iter().map(|s| s.to_string()).collect()];
-    for i in site.register_order() {
-        rows.push(register_record(site, i).iter().map(|(_, v)| cell(v)).collect());
-    }
+    let mut rows = vec![RegisterRecord::COLUMNS.iter().map(|s| s.to_string()).collect()];
+    rows.extend(
+        site.register_order()
+            .into_iter()
+            .map(|i| RegisterRecord::new(site, i).cells()),
+    );
     csv_string(rows)
 }
 
@@ -464,47 +509,85 @@ pub fn fold_ics_line(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-pub fn reviews_json(site: &Site) -> Value {
-    let docs: Vec<Value> = reviewable(site)
+/// A document in `reviews.json` and `reviews.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewRecord {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub status: &'static str,
+    pub owner: Option<String>,
+    pub next_review: Option<String>,
+    pub review_status: &'static str,
+    /// Days from `--today` to the next review (negative when overdue).
+    pub days: Option<i64>,
+    pub url: String,
+}
+
+impl ReviewRecord {
+    /// CSV columns, in the order of the fields.
+    pub const COLUMNS: [&'static str; 9] = [
+        "id",
+        "title",
+        "type",
+        "status",
+        "owner",
+        "next_review",
+        "review_status",
+        "days",
+        "url",
+    ];
+
+    pub fn new(site: &Site, i: usize) -> ReviewRecord {
+        let d = &site.docs[i];
+        let r = &site.reviews[i];
+        ReviewRecord {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.as_str(),
+            status: d.status.as_str(),
+            owner: d.owner.clone(),
+            next_review: r.next.map(|x| x.to_string()),
+            review_status: r.status.as_str(),
+            days: r.days,
+            url: abs_url(site, &d.url),
+        }
+    }
+
+    /// The CSV cells, in `COLUMNS` order.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.title.clone(),
+            self.doc_type.to_string(),
+            self.status.to_string(),
+            self.owner.clone().unwrap_or_default(),
+            self.next_review.clone().unwrap_or_default(),
+            self.review_status.to_string(),
+            self.days.map(|d| d.to_string()).unwrap_or_default(),
+            self.url.clone(),
+        ]
+    }
+}
+
+/// The documents of the review exports: those with a next review date,
+/// then those missing one.
+fn review_records(site: &Site) -> Vec<ReviewRecord> {
+    reviewable(site)
         .into_iter()
         .chain((0..site.docs.len()).filter(|&i| site.included[i] && site.reviews[i].status == ReviewStatus::Missing))
-        .map(|i| {
-            let d = &site.docs[i];
-            let r = &site.reviews[i];
-            json!({
-                "id": d.id, "title": d.title, "type": d.doc_type.as_str(), "status": d.status.as_str(),
-                "owner": d.owner, "next_review": r.next.map(|x| x.to_string()), "review_status": r.status.as_str(),
-                "days": r.days, "url": abs_url(site, &d.url),
-            })
-        })
-        .collect();
-    json!({ "today": site.options.today.to_string(), "counts": site.review_counts(), "documents": docs })
+        .map(|i| ReviewRecord::new(site, i))
+        .collect()
+}
+
+pub fn reviews_json(site: &Site) -> Value {
+    json!({ "today": site.options.today.to_string(), "counts": site.review_counts(), "documents": review_records(site) })
 }
 
 pub fn reviews_csv(site: &Site) -> String {
-    let v = reviews_json(site);
-    let mut rows = vec!["id,title,type,status,owner,next_review,review_status,days,url"
-        .split(',')
-        .map(String::from)
-        .collect::<Vec<_>>()];
-    for d in v["documents"].as_array().into_iter().flatten() {
-        rows.push(
-            [
-                "id",
-                "title",
-                "type",
-                "status",
-                "owner",
-                "next_review",
-                "review_status",
-                "days",
-                "url",
-            ]
-            .iter()
-            .map(|k| cell(&d[*k]))
-            .collect(),
-        );
-    }
+    let mut rows = vec![ReviewRecord::COLUMNS.iter().map(|s| s.to_string()).collect()];
+    rows.extend(review_records(site).iter().map(ReviewRecord::cells));
     csv_string(rows)
 }
 
@@ -920,5 +1003,63 @@ mod tests {
         assert_eq!(base36(0), "0");
         assert_eq!(base36(35), "z");
         assert_eq!(base36(36), "10");
+    }
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+
+    /// Every field of a record has its CSV column, in declaration order:
+    /// a field added without a column (or the other way round) fails here.
+    fn columns_match<T: Serialize>(record: &T, columns: &[&str], cells: usize) {
+        // serde_json writes struct fields in declaration order; the test
+        // records hold no quotes or commas in their values.
+        let json = serde_json::to_string(record).unwrap();
+        let keys: Vec<&str> = json[1..json.len() - 1]
+            .split(",\"")
+            .map(|p| p.trim_start_matches('"').split('"').next().unwrap())
+            .collect();
+        assert_eq!(keys, columns);
+        assert_eq!(cells, columns.len());
+    }
+
+    #[test]
+    fn record_columns_follow_the_fields() {
+        let r = ReviewRecord {
+            id: "a".into(),
+            title: "b".into(),
+            doc_type: "policy",
+            status: "approved",
+            owner: None,
+            next_review: None,
+            review_status: "ok",
+            days: None,
+            url: "u".into(),
+        };
+        columns_match(&r, &ReviewRecord::COLUMNS, r.cells().len());
+        let g = RegisterRecord {
+            id: "a".into(),
+            title: "b".into(),
+            doc_type: "policy",
+            owner: None,
+            status: "approved",
+            version: None,
+            clauses: vec![],
+            approved_by: None,
+            approved_on: None,
+            last_reviewed: None,
+            review_interval: None,
+            next_review: None,
+            review_status: "ok",
+            provides: vec![],
+            related: vec![],
+            supersedes: None,
+            tags: vec![],
+            confidentiality: "internal",
+            path: "p".into(),
+            url: "u".into(),
+        };
+        columns_match(&g, &RegisterRecord::COLUMNS, g.cells().len());
     }
 }

@@ -10,6 +10,7 @@
 pub mod catalogue;
 pub mod config;
 pub mod content;
+pub mod context;
 pub mod coverage;
 pub mod dates;
 pub mod diagnostics;

@@ -530,10 +530,40 @@ fn assemble(
     (docs, rendered, index)
 }
 
+/// What a list of documents shows of one: what the pages listing it are
+/// made of.
+#[derive(PartialEq)]
+struct Listed {
+    id: String,
+    title: String,
+    doc_type: crate::model::DocType,
+    status: crate::model::Status,
+    owner: Option<String>,
+    version: Option<String>,
+    url: String,
+    review: crate::reviews::Review,
+}
+
+impl Listed {
+    fn of(site: &Site, i: usize) -> Listed {
+        let d = &site.docs[i];
+        Listed {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type,
+            status: d.status,
+            owner: d.owner.clone(),
+            version: d.version.clone(),
+            url: d.url.clone(),
+            review: site.reviews[i],
+        }
+    }
+}
+
 /// What pages of other documents show of a document.
 struct View {
     /// As listed on them (title, status, review …).
-    summary: serde_json::Value,
+    summary: Listed,
     /// (relation, URL) of each document page listing it: as a backlink,
     /// as related, as superseded or as superseding.
     shown_on: BTreeSet<(u8, String)>,
@@ -548,7 +578,7 @@ fn view(site: &Site, i: usize) -> View {
     shown_on.extend(g.superseded_by[i].iter().map(|j| (2, url(j))));
     shown_on.extend(g.supersedes[i].iter().map(|j| (3, url(j))));
     View {
-        summary: crate::pages::doc_summary(site, i),
+        summary: Listed::of(site, i),
         shown_on,
     }
 }
@@ -747,8 +777,8 @@ mod tests {
         site = fresh(&site);
         let root = dir.path().to_path_buf();
         let templates = crate::templates::Templates::load(&site.config).unwrap();
-        let pages = |s: &Site| -> (serde_json::Value, HashMap<String, String>) {
-            let shared = crate::pages::site_json(s);
+        let pages = |s: &Site| -> (crate::context::SiteData, HashMap<String, String>) {
+            let shared = crate::context::SiteData::shared(s);
             let map = (0..s.docs.len())
                 .filter(|&i| s.included[i])
                 .map(|i| {

@@ -19,6 +19,7 @@ pub mod live;
 pub mod watch;
 
 use crate::config::{self, Config};
+use crate::context::SiteData;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::layout::{FileData, MemorySink, Sink, SiteFile};
 use crate::pages;
@@ -29,7 +30,6 @@ use crate::templates::Templates;
 use http::{Body, Shared};
 use jiff::civil::Date;
 use rayon::prelude::*;
-use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -336,10 +336,10 @@ const MAX_NAMED_PATHS: usize = 500;
 /// What the served site was rendered from, to tell what a later state
 /// changes.
 struct Published {
-    /// `site_json` of the published state: every page embeds it.
-    shared: Value,
+    /// The shared `site` data of the published state: every page embeds it.
+    shared: SiteData,
     /// Template context of each non-document page.
-    list_ctx: HashMap<String, Value>,
+    list_ctx: HashMap<String, OverviewContext>,
     /// Output paths of the document pages.
     doc_pages: HashSet<String>,
     /// Output paths of the content assets.
@@ -388,10 +388,6 @@ fn to_body(data: FileData) -> Body {
     }
 }
 
-fn template_error(e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::error(Code::Template, format!("template error: {e}"))
-}
-
 /// Renders the whole site (startup, templates or configuration changed,
 /// documents added or removed: every page shows the document count).
 fn render_full(site: &Site, templates: &Templates) -> Result<(Delta, Published), Vec<Diagnostic>> {
@@ -400,7 +396,7 @@ fn render_full(site: &Site, templates: &Templates) -> Result<(Delta, Published),
     let files = sink.into_files();
     let rendered = files.iter().filter(|f| f.path.ends_with(".html")).count();
     let puts: Vec<(String, Body)> = files.into_iter().map(|f| (f.path, to_body(f.data))).collect();
-    let shared = pages::site_json(site);
+    let shared = SiteData::shared(site);
     let list_ctx = pages::list_pages(site, &shared)
         .into_iter()
         .map(|(p, _, ctx)| (p, ctx))
@@ -504,8 +500,11 @@ fn render_docs(
     Ok((delta, Some((by_page.into_keys().collect(), assets))))
 }
 
+/// The template context of an overview page.
+type OverviewContext = crate::context::PageContext<crate::context::OverviewData>;
+
 /// Template contexts of overview pages, by output path.
-type Contexts = Vec<(String, Value)>;
+type Contexts = Vec<(String, OverviewContext)>;
 
 /// Overview pages (home, register, coverage, reviews, clause pages …)
 /// whose template context differs from the published one, and exports
@@ -530,14 +529,14 @@ fn render_aggregates(
         .filter(|p| !list_paths.contains(p.as_str()))
         .cloned()
         .collect();
-    let changed_lists: Vec<(String, &'static str, Value)> = lists
+    let changed_lists: Vec<(String, &'static str, OverviewContext)> = lists
         .into_iter()
         .filter(|(p, _, ctx)| published.list_ctx.get(p) != Some(ctx))
         .collect();
     let rendered: Vec<Result<SiteFile, Diagnostic>> = changed_lists
         .par_iter()
         .map(|(path, template, ctx)| {
-            let ctx = tera::Context::from_value(ctx.clone()).map_err(template_error)?;
+            let ctx = pages::context(ctx)?;
             let html = templates.render(template, &ctx)?;
             Ok(SiteFile {
                 path: path.clone(),
@@ -1092,7 +1091,7 @@ impl<'a> Builder<'a> {
             return self.hold_back(Vec::new());
         }
         let result = match &self.published {
-            Some(p) if !self.pending.all && pages::site_json(site) == p.shared => {
+            Some(p) if !self.pending.all && SiteData::shared(site) == p.shared => {
                 let files = self.shared.read();
                 render_docs(site, templates, p, &self.pending, &files).map(|(delta, layout)| (delta, Err(layout)))
             }

@@ -1,0 +1,896 @@
+//! The template context of every page: the theme API. Each page kind has a
+//! typed `Serialize` struct (as Zola's `SerializingPage`); templates see
+//! their fields, the preview server compares them (`PartialEq`) to decide
+//! what to render again, and snapshot tests pin them. README's theme
+//! section lists the fields.
+
+use crate::catalogue::{ClauseRef, RequiredDoc};
+use crate::coverage::Totals;
+use crate::links::clause_path;
+use crate::markdown::TocEntry;
+use crate::model::{DocType, Status};
+use crate::reviews::ReviewStatus;
+use crate::site::{natural_key, ReviewCounts, Site};
+use serde::Serialize;
+
+/// `site`: what every template receives about the handbook, as seen from
+/// the page's directory (`base_url` is the prefix from there to the site
+/// root: relative when no base_url is configured).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteData {
+    pub title: String,
+    pub base_url: String,
+    /// The suffix of links to pages (`index.html` when links are relative,
+    /// for sites opened from disk).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<&'static str>,
+    pub language: String,
+    pub today: String,
+    pub generator: String,
+    pub standards: Vec<StandardLink>,
+    pub document_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StandardLink {
+    pub id: String,
+    pub title: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl SiteData {
+    /// The shared part, as configured (`base_url` unadjusted, no `index`).
+    pub fn shared(site: &Site) -> SiteData {
+        let clauses = site.config.page_link("clauses/");
+        SiteData {
+            title: site.config.title.clone(),
+            base_url: site.config.base_url.clone(),
+            index: None,
+            language: site.config.language.clone(),
+            today: site.options.today.to_string(),
+            generator: format!("smsdoc {}", env!("CARGO_PKG_VERSION")),
+            standards: site
+                .cats
+                .list
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| StandardLink {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    name: c.name.clone(),
+                    url: if ci == 0 {
+                        clauses.clone()
+                    } else {
+                        format!("{clauses}#{}", c.slug())
+                    },
+                })
+                .collect(),
+            document_count: site.included.iter().filter(|&&b| b).count(),
+        }
+    }
+
+    /// As seen from a page in site directory `dir`.
+    pub fn from_dir(&self, site: &Site, dir: &str) -> SiteData {
+        SiteData {
+            base_url: site.config.root_from(dir),
+            index: Some(site.config.index_suffix()),
+            ..self.clone()
+        }
+    }
+}
+
+/// Every page's context: `site`, `current_path` (the page's directory)
+/// and the page kind's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageContext<T> {
+    pub site: SiteData,
+    pub current_path: String,
+    #[serde(flatten)]
+    pub data: T,
+}
+
+/// A document as listed on other pages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocSummary {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub status: &'static str,
+    pub owner: Option<String>,
+    pub version: Option<String>,
+    pub url: String,
+    pub next_review: Option<String>,
+    pub review_status: &'static str,
+    pub review_label: &'static str,
+    pub review_days: Option<i64>,
+}
+
+impl DocSummary {
+    pub fn new(site: &Site, i: usize) -> DocSummary {
+        let d = &site.docs[i];
+        let r = &site.reviews[i];
+        DocSummary {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.as_str(),
+            status: d.status.as_str(),
+            owner: d.owner.clone(),
+            version: d.version.clone(),
+            url: site.config.page_link(&d.url),
+            next_review: r.next.map(|n| n.to_string()),
+            review_status: r.status.as_str(),
+            review_label: r.status.label(),
+            review_days: r.days,
+        }
+    }
+}
+
+/// The summaries of the documents in `list` that are in the site.
+pub fn summaries(site: &Site, list: &[usize]) -> Vec<DocSummary> {
+    list.iter()
+        .filter(|&&j| site.included[j])
+        .map(|&j| DocSummary::new(site, j))
+        .collect()
+}
+
+/// `page` on a document page (`page.html`) and in the print handbook
+/// (`print_doc.html`): every front matter field, the body, its table of
+/// contents and the documents it is linked with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocPage {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub owner: Option<String>,
+    pub status: &'static str,
+    pub version: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<String>,
+    pub last_reviewed: Option<String>,
+    pub review_interval: Option<String>,
+    pub next_review: Option<String>,
+    pub review: ReviewData,
+    pub tags: Vec<String>,
+    pub confidentiality: &'static str,
+    pub url: String,
+    /// Source file, relative to the root.
+    pub source: String,
+    pub toc: Vec<TocEntry>,
+    /// Front matter fields smsdoc does not know, as written.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub clauses: Vec<CitedClause>,
+    pub provides: Vec<Provided>,
+    /// The body's HTML, headings from `h2` down.
+    pub content: String,
+    pub backlinks: Vec<DocSummary>,
+    pub related: Vec<DocSummary>,
+    pub supersedes: Option<DocSummary>,
+    pub superseded_by: Vec<DocSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewData {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub days: Option<i64>,
+    pub overdue_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitedClause {
+    /// As written in front matter.
+    pub tag: String,
+    pub number: String,
+    pub title: String,
+    pub standard: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provided {
+    pub key: String,
+    /// The required document's label, or the key when no catalogue has it.
+    pub label: String,
+}
+
+impl DocPage {
+    pub fn new(site: &Site, i: usize, content: String) -> DocPage {
+        let d = &site.docs[i];
+        let rv = &site.reviews[i];
+        let g = &site.graph;
+        let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
+        DocPage {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.as_str(),
+            owner: d.owner.clone(),
+            status: d.status.as_str(),
+            version: d.version.clone(),
+            approved_by: d.approved_by.clone(),
+            approved_on: date(d.approved_on),
+            last_reviewed: date(d.last_reviewed),
+            review_interval: d.review_interval.map(|x| x.to_string()),
+            next_review: date(rv.next),
+            review: ReviewData {
+                status: rv.status.as_str(),
+                label: rv.status.label(),
+                days: rv.days,
+                overdue_days: rv.days.map(|x| -x),
+            },
+            tags: d.tags.clone(),
+            confidentiality: d.confidentiality.as_str(),
+            url: site.config.page_link(&d.url),
+            source: crate::diagnostics::slash_path(&d.file),
+            toc: site.rendered[i].toc.clone(),
+            extra: d.extra.clone(),
+            clauses: d
+                .clauses
+                .iter()
+                .filter_map(|t| {
+                    let c = t.clause?;
+                    let clause = site.cats.clause(c);
+                    Some(CitedClause {
+                        tag: t.tag.clone(),
+                        number: clause.number.clone(),
+                        title: clause.title.clone(),
+                        standard: site.cats.list[c.catalogue].title.clone(),
+                        url: site.config.page_link(&clause_path(&site.cats, c)),
+                    })
+                })
+                .collect(),
+            provides: d
+                .provides
+                .iter()
+                .map(|p| Provided {
+                    key: p.value.clone(),
+                    label: site
+                        .cats
+                        .list
+                        .iter()
+                        .find_map(|c| c.required_key(&p.value))
+                        .map_or_else(|| p.value.clone(), |r| r.label.clone()),
+                })
+                .collect(),
+            content,
+            backlinks: summaries(site, &g.backlinks[i]),
+            related: summaries(site, &g.related[i]),
+            supersedes: g.supersedes[i]
+                .filter(|&j| site.included[j])
+                .map(|j| DocSummary::new(site, j)),
+            superseded_by: summaries(site, &g.superseded_by[i]),
+        }
+    }
+}
+
+/// A document page's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentData {
+    pub page: DocPage,
+}
+
+/// `register.html`: `documents`, in register order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegisterData {
+    pub documents: Vec<RegisterRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegisterRow {
+    #[serde(flatten)]
+    pub summary: DocSummary,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<String>,
+    pub last_reviewed: Option<String>,
+    pub confidentiality: &'static str,
+}
+
+impl RegisterData {
+    pub fn new(site: &Site) -> RegisterData {
+        RegisterData {
+            documents: site
+                .register_order()
+                .into_iter()
+                .map(|i| {
+                    let d = &site.docs[i];
+                    RegisterRow {
+                        summary: DocSummary::new(site, i),
+                        approved_by: d.approved_by.clone(),
+                        approved_on: d.approved_on.map(|x| x.to_string()),
+                        last_reviewed: d.last_reviewed.map(|x| x.to_string()),
+                        confidentiality: d.confidentiality.as_str(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeCount {
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusCount {
+    pub status: &'static str,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageSummary {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub totals: Totals,
+    pub percent: u32,
+    pub required: Totals,
+    pub required_percent: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeSection {
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub label: &'static str,
+    pub documents: Vec<DocSummary>,
+}
+
+/// `index.html`: counts, coverage per standard, reviews needing attention,
+/// and every document by type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HomeData {
+    pub by_type: Vec<TypeCount>,
+    pub by_status: Vec<StatusCount>,
+    pub coverage: Vec<CoverageSummary>,
+    pub reviews: ReviewCounts,
+    pub attention: Vec<DocSummary>,
+    pub sections: Vec<TypeSection>,
+}
+
+fn by_type(site: &Site) -> Vec<TypeCount> {
+    site.count_by_type()
+        .into_iter()
+        .map(|(t, n)| TypeCount {
+            doc_type: t.as_str(),
+            label: t.plural_label(),
+            count: n,
+        })
+        .collect()
+}
+
+impl HomeData {
+    pub fn new(site: &Site) -> HomeData {
+        let order = site.register_order();
+        HomeData {
+            by_type: by_type(site),
+            by_status: site
+                .count_by_status()
+                .into_iter()
+                .map(|(s, n)| StatusCount {
+                    status: s.as_str(),
+                    count: n,
+                })
+                .collect(),
+            coverage: site
+                .coverage
+                .standards
+                .iter()
+                .map(|sc| {
+                    let cat = &site.cats.list[sc.catalogue];
+                    CoverageSummary {
+                        id: cat.id.clone(),
+                        slug: cat.slug(),
+                        title: cat.title.clone(),
+                        totals: sc.totals,
+                        percent: sc.totals.percent(),
+                        required: sc.required_totals,
+                        required_percent: sc.required_totals.percent(),
+                    }
+                })
+                .collect(),
+            reviews: site.review_counts(),
+            attention: review_list(site, |s| matches!(s, ReviewStatus::Overdue | ReviewStatus::DueSoon)),
+            sections: DocType::ALL
+                .iter()
+                .filter_map(|&t| {
+                    let documents: Vec<DocSummary> = order
+                        .iter()
+                        .filter(|&&i| site.docs[i].doc_type == t)
+                        .map(|&i| DocSummary::new(site, i))
+                        .collect();
+                    (!documents.is_empty()).then(|| TypeSection {
+                        doc_type: t.as_str(),
+                        label: t.plural_label(),
+                        documents,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Approved documents in the site whose review status matches, by next
+/// review date.
+fn review_list(site: &Site, pred: impl Fn(ReviewStatus) -> bool) -> Vec<DocSummary> {
+    let mut idx: Vec<usize> = (0..site.docs.len())
+        .filter(|&i| site.included[i] && pred(site.reviews[i].status) && site.docs[i].status == Status::Approved)
+        .collect();
+    idx.sort_by_key(|&i| (site.reviews[i].next, natural_key(&site.docs[i].id)));
+    idx.into_iter().map(|i| DocSummary::new(site, i)).collect()
+}
+
+/// `reviews.html`: the review dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewsData {
+    pub counts: ReviewCounts,
+    pub sections: Vec<ReviewSection>,
+    pub owners: Vec<String>,
+    pub due_soon_window: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewSection {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub documents: Vec<DocSummary>,
+}
+
+impl ReviewsData {
+    pub fn new(site: &Site) -> ReviewsData {
+        let today = site.options.today;
+        let horizon = crate::dates::Interval::Days(90).add_to(today);
+        let included = |i: &usize| site.included[*i];
+        let upcoming = {
+            let mut idx: Vec<usize> = (0..site.docs.len())
+                .filter(included)
+                .filter(|&i| site.docs[i].status == Status::Approved && site.reviews[i].status == ReviewStatus::Ok)
+                .filter(|&i| matches!((site.reviews[i].next, horizon), (Some(n), Some(h)) if n <= h))
+                .collect();
+            idx.sort_by_key(|&i| site.reviews[i].next);
+            idx.into_iter().map(|i| DocSummary::new(site, i)).collect()
+        };
+        let drafts = {
+            let mut idx: Vec<usize> = (0..site.docs.len())
+                .filter(included)
+                .filter(|&i| site.docs[i].status == Status::Draft)
+                .collect();
+            idx.sort_by_key(|&i| (site.reviews[i].next, natural_key(&site.docs[i].id)));
+            idx.into_iter().map(|i| DocSummary::new(site, i)).collect()
+        };
+        let mut owners: Vec<String> = (0..site.docs.len())
+            .filter(included)
+            .filter_map(|i| site.docs[i].owner.clone())
+            .collect();
+        owners.sort();
+        owners.dedup();
+        let section = |key, title, documents| ReviewSection { key, title, documents };
+        ReviewsData {
+            counts: site.review_counts(),
+            sections: vec![
+                section(
+                    "overdue",
+                    "⚠ Overdue",
+                    review_list(site, |s| s == ReviewStatus::Overdue),
+                ),
+                section(
+                    "due-soon",
+                    "◷ Due soon",
+                    review_list(site, |s| s == ReviewStatus::DueSoon),
+                ),
+                section(
+                    "missing",
+                    "? No review date",
+                    review_list(site, |s| s == ReviewStatus::Missing),
+                ),
+                section("upcoming", "Upcoming (next 90 days)", upcoming),
+                section("drafts", "✎ Drafts (not yet in force)", drafts),
+            ],
+            owners,
+            due_soon_window: site.config.due_soon.to_string(),
+        }
+    }
+}
+
+/// A clause as linked from another clause's page or the coverage page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClauseLink {
+    pub number: String,
+    pub title: String,
+    pub url: String,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StandardRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// `clause.html`: `clause`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClauseData {
+    pub clause: ClausePage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClausePage {
+    pub number: String,
+    pub title: String,
+    pub standard: StandardRef,
+    /// The tag that cites it (`8.6.1`, or qualified for other standards).
+    pub tag: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub parent: Option<ClauseLink>,
+    pub ancestors: Vec<ClauseLink>,
+    pub children: Vec<ClauseLink>,
+    pub approved: Vec<DocSummary>,
+    pub drafts: Vec<DocSummary>,
+    pub required: Vec<RequiredItem>,
+}
+
+/// A required (or expected) document of a catalogue and what provides it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequiredItem {
+    pub key: String,
+    pub label: String,
+    pub basis: String,
+    pub clauses: Vec<RequiredClause>,
+    pub status: &'static str,
+    pub approved: Vec<DocSummary>,
+    pub drafts: Vec<DocSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequiredClause {
+    pub number: String,
+    /// `None` when the catalogue has no such clause.
+    pub url: Option<String>,
+}
+
+fn clause_url(site: &Site, catalogue: usize, clause: usize) -> String {
+    site.config
+        .page_link(&clause_path(&site.cats, ClauseRef { catalogue, clause }))
+}
+
+impl ClauseData {
+    pub fn new(site: &Site, r: ClauseRef) -> ClauseData {
+        let cat = &site.cats.list[r.catalogue];
+        let clause = &cat.clauses[r.clause];
+        let sc = &site.coverage.standards[r.catalogue];
+        let row = &sc.rows[r.clause];
+        let link = |c: usize| ClauseLink {
+            number: cat.clauses[c].number.clone(),
+            title: cat.clauses[c].title.clone(),
+            url: clause_url(site, r.catalogue, c),
+            status: sc.rows[c].status.as_str(),
+        };
+        let mut ancestors = Vec::new();
+        let mut p = clause.parent;
+        while let Some(pi) = p {
+            ancestors.push(link(pi));
+            p = cat.clauses[pi].parent;
+        }
+        ancestors.reverse();
+        ClauseData {
+            clause: ClausePage {
+                number: clause.number.clone(),
+                title: clause.title.clone(),
+                standard: StandardRef {
+                    id: cat.id.clone(),
+                    title: cat.title.clone(),
+                },
+                tag: crate::coverage::qualified(&site.cats, r.catalogue, &clause.number),
+                status: row.status.as_str(),
+                status_label: row.status.label(),
+                parent: clause.parent.map(link),
+                ancestors,
+                children: clause.children.iter().map(|&c| link(c)).collect(),
+                approved: summaries(site, &row.approved),
+                drafts: summaries(site, &row.drafts),
+                required: cat
+                    .required
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, req)| req.clauses.contains(&clause.number))
+                    .map(|(k, req)| RequiredItem::new(site, r.catalogue, k, req))
+                    .collect(),
+            },
+        }
+    }
+}
+
+impl RequiredItem {
+    pub fn new(site: &Site, catalogue: usize, k: usize, req: &RequiredDoc) -> RequiredItem {
+        let row = &site.coverage.standards[catalogue].required[k];
+        RequiredItem {
+            key: req.key.clone(),
+            label: req.label.clone(),
+            basis: req.basis.clone(),
+            clauses: req
+                .clauses
+                .iter()
+                .map(|c| RequiredClause {
+                    number: c.clone(),
+                    url: site.cats.list[catalogue]
+                        .get(c)
+                        .map(|ci| clause_url(site, catalogue, ci)),
+                })
+                .collect(),
+            status: row.status.required_str(),
+            approved: summaries(site, &row.approved),
+            drafts: summaries(site, &row.drafts),
+        }
+    }
+}
+
+/// `clauses.html`: the clause tree of each standard in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClausesData {
+    pub standards: Vec<StandardTree>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StandardTree {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub name: String,
+    pub clauses: Vec<TreeClause>,
+    pub totals: Totals,
+    pub percent: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreeClause {
+    pub number: String,
+    pub title: String,
+    pub depth: usize,
+    pub url: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Documents citing it (approved and drafts).
+    pub documents: usize,
+}
+
+impl ClausesData {
+    pub fn new(site: &Site) -> ClausesData {
+        ClausesData {
+            standards: site
+                .cats
+                .list
+                .iter()
+                .enumerate()
+                .map(|(ci, cat)| {
+                    let sc = &site.coverage.standards[ci];
+                    StandardTree {
+                        id: cat.id.clone(),
+                        slug: cat.slug(),
+                        title: cat.title.clone(),
+                        name: cat.name.clone(),
+                        clauses: cat
+                            .clauses
+                            .iter()
+                            .enumerate()
+                            .map(|(c, clause)| {
+                                let row = &sc.rows[c];
+                                TreeClause {
+                                    number: clause.number.clone(),
+                                    title: clause.title.clone(),
+                                    depth: clause.depth,
+                                    url: clause_url(site, ci, c),
+                                    status: row.status.as_str(),
+                                    status_label: row.status.label(),
+                                    documents: row.approved.len() + row.drafts.len(),
+                                }
+                            })
+                            .collect(),
+                        totals: sc.totals,
+                        percent: sc.totals.percent(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `coverage.html`: the coverage matrix and the required-documents
+/// checklist of each standard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageData {
+    pub types: Vec<TypeLabel>,
+    pub standards: Vec<StandardCoverageData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeLabel {
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StandardCoverageData {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub totals: Totals,
+    pub percent: u32,
+    pub required_totals: Totals,
+    pub required_percent: u32,
+    pub groups: Vec<CoverageGroup>,
+    pub required: Vec<RequiredItem>,
+}
+
+/// A top-level clause and the rows below it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageGroup {
+    pub number: String,
+    pub title: String,
+    pub url: String,
+    pub totals: Totals,
+    pub percent: u32,
+    pub rows: Vec<CoverageRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageRow {
+    pub number: String,
+    pub title: String,
+    pub depth: usize,
+    pub leaf: bool,
+    pub url: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// One cell per document type, in `types` order.
+    pub cells: Vec<CoverageCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageCell {
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub documents: Vec<DocSummary>,
+}
+
+impl CoverageData {
+    pub fn new(site: &Site) -> CoverageData {
+        CoverageData {
+            types: DocType::ALL
+                .iter()
+                .map(|t| TypeLabel {
+                    doc_type: t.as_str(),
+                    label: t.plural_label(),
+                })
+                .collect(),
+            standards: site
+                .coverage
+                .standards
+                .iter()
+                .map(|sc| {
+                    let ci = sc.catalogue;
+                    let cat = &site.cats.list[ci];
+                    let row_data = |c: usize| {
+                        let clause = &cat.clauses[c];
+                        let row = &sc.rows[c];
+                        CoverageRow {
+                            number: clause.number.clone(),
+                            title: clause.title.clone(),
+                            depth: clause.depth,
+                            leaf: clause.children.is_empty(),
+                            url: clause_url(site, ci, c),
+                            status: row.status.as_str(),
+                            status_label: row.status.label(),
+                            cells: DocType::ALL
+                                .iter()
+                                .map(|t| CoverageCell {
+                                    doc_type: t.as_str(),
+                                    documents: row
+                                        .approved
+                                        .iter()
+                                        .chain(&row.drafts)
+                                        .filter(|&&i| site.included[i] && site.docs[i].doc_type == *t)
+                                        .map(|&i| DocSummary::new(site, i))
+                                        .collect(),
+                                })
+                                .collect(),
+                        }
+                    };
+                    StandardCoverageData {
+                        id: cat.id.clone(),
+                        slug: cat.slug(),
+                        title: cat.title.clone(),
+                        totals: sc.totals,
+                        percent: sc.totals.percent(),
+                        required_totals: sc.required_totals,
+                        required_percent: sc.required_totals.percent(),
+                        groups: cat
+                            .clauses
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, c)| c.parent.is_none())
+                            .map(|(g, group)| {
+                                let totals = sc.group_totals[g].unwrap_or_default();
+                                CoverageGroup {
+                                    number: group.number.clone(),
+                                    title: group.title.clone(),
+                                    url: clause_url(site, ci, g),
+                                    totals,
+                                    percent: totals.percent(),
+                                    rows: cat.subtree(g).into_iter().skip(1).map(row_data).collect(),
+                                }
+                            })
+                            .collect(),
+                        required: cat
+                            .required
+                            .iter()
+                            .enumerate()
+                            .map(|(k, req)| RequiredItem::new(site, ci, k, req))
+                            .collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `print.html`: the cover and contents of the print handbook.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrintData {
+    /// In register order.
+    pub documents: Vec<DocSummary>,
+    pub by_type: Vec<TypeLabelCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeLabelCount {
+    pub label: &'static str,
+    pub count: usize,
+}
+
+impl PrintData {
+    pub fn new(site: &Site, order: &[usize]) -> PrintData {
+        PrintData {
+            documents: order.iter().map(|&i| DocSummary::new(site, i)).collect(),
+            by_type: by_type(site)
+                .into_iter()
+                .map(|t| TypeLabelCount {
+                    label: t.label,
+                    count: t.count,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Pages with nothing of their own (`404.html`, `search.html`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoData {}
+
+/// The context of a page other than a document page, by kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum OverviewData {
+    Home(HomeData),
+    Register(RegisterData),
+    Coverage(CoverageData),
+    Reviews(ReviewsData),
+    Clauses(ClausesData),
+    Clause(Box<ClauseData>),
+    Print(PrintData),
+    Empty(NoData),
+}
+
+/// `print_doc.html`: one document of the print handbook (its `page`, with
+/// links rewritten to anchors on the print page).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrintDoc {
+    pub site: SiteData,
+    pub page: DocPage,
+}
