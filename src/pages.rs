@@ -193,6 +193,18 @@ pub fn render_doc(site: &Site, templates: &Templates, shared: &SiteData, i: usiz
     render_doc_page(site, templates, shared, i, site.doc_html(i)).map(|(file, _)| file)
 }
 
+/// Document `i`'s page context around its rendered body `html`.
+pub fn document_context(site: &Site, shared: &SiteData, i: usize, html: String) -> PageContext<DocumentData> {
+    let url = &site.docs[i].url;
+    PageContext {
+        site: shared.from_dir(site, url),
+        current_path: url.clone(),
+        data: DocumentData {
+            page: DocPage::new(site, i, html),
+        },
+    }
+}
+
 /// Renders document `i`'s page around its already rendered body, and hands
 /// back the page's `page` object so the print chunk reuses it.
 fn render_doc_page(
@@ -202,14 +214,7 @@ fn render_doc_page(
     i: usize,
     html: String,
 ) -> Result<(SiteFile, DocPage), Diagnostic> {
-    let url = &site.docs[i].url;
-    let ctx = PageContext {
-        site: shared.from_dir(site, url),
-        current_path: url.clone(),
-        data: DocumentData {
-            page: DocPage::new(site, i, html),
-        },
-    };
+    let ctx = document_context(site, shared, i, html);
     let out = render(templates, layout::DOCUMENT_TEMPLATE, &ctx)?;
     Ok((
         SiteFile::bytes(layout::document_path(&site.docs[i]), out.into_bytes()),

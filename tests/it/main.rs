@@ -18,3 +18,4 @@ mod malformed;
 mod properties;
 mod reviews;
 mod serve;
+mod snapshots;
