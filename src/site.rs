@@ -52,9 +52,26 @@ pub struct Site {
     pub graph: Graph,
     pub reviews: Vec<Review>,
     pub coverage: Coverage,
-    /// Every finding, sorted.
+    /// Findings of reading and parsing single files (front matter, fields,
+    /// I/O, duplicate ids): an update replaces those of the changed files
+    /// and derives everything else again.
+    pub file_diags: Vec<Diagnostic>,
+    /// Every finding (the files' and the derived ones), sorted.
     pub diags: Vec<Diagnostic>,
     pub timings: Timings,
+}
+
+/// What reading the files gives, before anything is derived from the
+/// documents together.
+pub struct Parsed {
+    pub docs: Vec<Document>,
+    pub assets: Vec<Asset>,
+    /// A kept link scan per document (`None`: scan its Markdown).
+    pub rendered: Vec<Option<Rendered>>,
+    /// A kept index, when the ids, paths and assets are the same as those
+    /// it was built from.
+    pub index: Option<Index>,
+    pub file_diags: Vec<Diagnostic>,
 }
 
 impl Site {
@@ -82,27 +99,55 @@ impl Site {
         crate::config::check_theme(&config).map_err(|d| vec![d])?;
         let content = content::load(&config, &cats);
         let t = timings.record("load", t);
-        let mut diags = content.diags;
-        let docs = dedupe_ids(content.docs, &mut diags);
-        diags.extend(crate::layout::collisions(&config, &cats, &docs, &content.assets));
+        let mut file_diags = content.diags;
+        let docs = dedupe_ids(content.docs, &mut file_diags);
+        timings.record("validate", t);
+        let rendered = docs.iter().map(|_| None).collect();
+        let parsed = Parsed {
+            docs,
+            assets: content.assets,
+            rendered,
+            index: None,
+            file_diags,
+        };
+        Ok(Site::derive(config, cats, options, parsed, timings))
+    }
+
+    /// Everything derived from the documents together: which are in the
+    /// site, the index, link scans not kept, the link graph, reviews,
+    /// coverage, output collisions and their findings. [`Site::load`] and
+    /// the preview server's incremental update (`rebuild::update`) both
+    /// end here, so the two cannot drift apart.
+    pub fn derive(
+        config: Config,
+        cats: Catalogues,
+        options: BuildOptions,
+        parsed: Parsed,
+        mut timings: Timings,
+    ) -> Site {
+        let t = Instant::now();
+        let Parsed {
+            docs,
+            assets,
+            rendered,
+            index,
+            file_diags,
+        } = parsed;
+        let mut diags = file_diags.clone();
+        diags.extend(crate::layout::collisions(&config, &cats, &docs, &assets));
         let included: Vec<bool> = docs
             .iter()
             .map(|d| options.drafts || d.status != Status::Draft)
             .collect();
-        let index = Index::new(&docs, &content.assets);
-        let t = timings.record("validate", t);
-        let rendered: Vec<Rendered> = docs
-            .par_iter()
-            .map(|doc| {
-                let resolver = DocResolver {
-                    doc,
-                    docs: &docs,
-                    index: &index,
-                    cats: &cats,
-                    base_url: &config.base_url,
-                    index_suffix: config.index_suffix(),
-                };
-                markdown::render(doc.body(), &doc.title, &resolver, false)
+        let index = index.unwrap_or_else(|| Index::new(&docs, &assets));
+        let rendered: Vec<Rendered> = rendered
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, kept)| {
+                kept.unwrap_or_else(|| {
+                    let resolver = resolver(&config, &cats, &docs, &index, i, &config.base_url);
+                    markdown::render(docs[i].body(), &docs[i].title, &resolver, false)
+                })
             })
             .collect();
         let t = timings.record("markdown", t);
@@ -116,21 +161,22 @@ impl Site {
         diags.extend(coverage::diagnostics(&coverage, &cats, &docs));
         diagnostics::sort(&mut diags);
         timings.record("coverage+reviews", t);
-        Ok(Site {
+        Site {
             config,
             cats,
             options,
             docs,
             included,
-            assets: content.assets,
+            assets,
             index,
             rendered,
             graph,
             reviews,
             coverage,
+            file_diags,
             diags,
             timings,
-        })
+        }
     }
 
     /// The HTML of document `i`'s body for its own page. Produced on demand
@@ -154,14 +200,7 @@ impl Site {
     }
 
     fn resolver<'a>(&'a self, i: usize, base_url: &'a str) -> DocResolver<'a> {
-        DocResolver {
-            doc: &self.docs[i],
-            docs: &self.docs,
-            index: &self.index,
-            cats: &self.cats,
-            base_url,
-            index_suffix: self.config.index_suffix(),
-        }
+        resolver(&self.config, &self.cats, &self.docs, &self.index, i, base_url)
     }
 
     /// The HTML of document `i`'s body for a page in site directory `dir`
@@ -272,6 +311,26 @@ pub struct ReviewCounts {
     pub due_soon: usize,
     pub missing: usize,
     pub ok: usize,
+}
+
+/// How document `i`'s links resolve, for a page whose links to the site
+/// root start with `base_url`.
+fn resolver<'a>(
+    config: &'a Config,
+    cats: &'a Catalogues,
+    docs: &'a [Document],
+    index: &'a Index,
+    i: usize,
+    base_url: &'a str,
+) -> DocResolver<'a> {
+    DocResolver {
+        doc: &docs[i],
+        docs,
+        index,
+        cats,
+        base_url,
+        index_suffix: config.index_suffix(),
+    }
 }
 
 /// Sort key that orders `PRO-2` before `PRO-10`.
