@@ -92,22 +92,12 @@ pub struct Content {
 
 /// The files under the content directory, split into Markdown documents and
 /// assets, in a stable order.
-pub fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) {
+fn discover(config: &Config) -> (Vec<PathBuf>, Vec<Asset>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diags = Vec::new();
+    // `Site::load` refuses a missing content directory before this runs.
     let content = &config.content_dir;
-    if !content.is_dir() {
-        diags.push(
-            Diagnostic::error(
-                Code::Io,
-                format!("content directory {} does not exist", config.rel(content).display()),
-            )
-            .in_file(crate::config::CONFIG_FILE)
-            .help("create it, or set content_dir in smsdoc.toml to the folder holding your Markdown documents"),
-        );
-        return (md, assets, diags);
-    }
     let root_canon = config.root.canonicalize().unwrap_or_else(|_| config.root.clone());
     let out = normalise(&config.output_dir);
     let content_canon = content.canonicalize().unwrap_or_else(|_| content.clone());

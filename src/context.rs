@@ -135,11 +135,10 @@ pub fn summaries(site: &Site, list: &[usize]) -> Vec<DocSummary> {
         .collect()
 }
 
-/// `page` on a document page (`page.html`) and in the print handbook
-/// (`print_doc.html`): every front matter field, the body, its table of
-/// contents and the documents it is linked with.
+/// A document's own fields as text: the part of a document every view of
+/// it shows (its page, the register export). Flattened into those.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DocPage {
+pub struct DocFields {
     pub id: String,
     pub title: String,
     #[serde(rename = "type")]
@@ -151,10 +150,42 @@ pub struct DocPage {
     pub approved_on: Option<String>,
     pub last_reviewed: Option<String>,
     pub review_interval: Option<String>,
+    /// Computed when not set: `last_reviewed` + the interval.
     pub next_review: Option<String>,
-    pub review: ReviewData,
     pub tags: Vec<String>,
     pub confidentiality: &'static str,
+}
+
+impl DocFields {
+    pub fn new(site: &Site, i: usize) -> DocFields {
+        let d = &site.docs[i];
+        let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
+        DocFields {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.as_str(),
+            owner: d.owner.clone(),
+            status: d.status.as_str(),
+            version: d.version.clone(),
+            approved_by: d.approved_by.clone(),
+            approved_on: date(d.approved_on),
+            last_reviewed: date(d.last_reviewed),
+            review_interval: d.review_interval.map(|x| x.to_string()),
+            next_review: date(site.reviews[i].next),
+            tags: d.tags.clone(),
+            confidentiality: d.confidentiality.as_str(),
+        }
+    }
+}
+
+/// `page` on a document page (`page.html`) and in the print handbook
+/// (`print_doc.html`): every front matter field, the body, its table of
+/// contents and the documents it is linked with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocPage {
+    #[serde(flatten)]
+    pub fields: DocFields,
+    pub review: ReviewData,
     pub url: String,
     /// Source file, relative to the root.
     pub source: String,
@@ -201,27 +232,14 @@ impl DocPage {
         let d = &site.docs[i];
         let rv = &site.reviews[i];
         let g = &site.graph;
-        let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
         DocPage {
-            id: d.id.clone(),
-            title: d.title.clone(),
-            doc_type: d.doc_type.as_str(),
-            owner: d.owner.clone(),
-            status: d.status.as_str(),
-            version: d.version.clone(),
-            approved_by: d.approved_by.clone(),
-            approved_on: date(d.approved_on),
-            last_reviewed: date(d.last_reviewed),
-            review_interval: d.review_interval.map(|x| x.to_string()),
-            next_review: date(rv.next),
+            fields: DocFields::new(site, i),
             review: ReviewData {
                 status: rv.status.as_str(),
                 label: rv.status.label(),
                 days: rv.days,
                 overdue_days: rv.days.map(|x| -x),
             },
-            tags: d.tags.clone(),
-            confidentiality: d.confidentiality.as_str(),
             url: site.config.page_link(&d.url),
             source: crate::diagnostics::slash_path(&d.file),
             toc: site.rendered[i].toc.clone(),

