@@ -27,6 +27,7 @@ pub mod paths;
 pub mod rebuild;
 pub mod report;
 pub mod reviews;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod templates;

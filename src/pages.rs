@@ -29,7 +29,7 @@ pub struct Documents {
     timings: Timings,
     errors: Vec<Diagnostic>,
     /// Each document's share of the search index (by document index).
-    search: Vec<Option<crate::exports::SearchEntry>>,
+    search: Vec<Option<crate::search::SearchEntry>>,
 }
 
 fn note(d: Diagnostic, errors: &mut Vec<Diagnostic>) {
@@ -59,13 +59,13 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     };
     // The search index's share of each document comes from the same
     // Markdown pass as its page.
-    let mut search: Vec<Option<crate::exports::SearchEntry>> = (0..site.docs.len()).map(|_| None).collect();
+    let mut search: Vec<Option<crate::search::SearchEntry>> = (0..site.docs.len()).map(|_| None).collect();
     for batch in order.chunks(256) {
-        let parts: Vec<Result<(String, crate::exports::SearchEntry), Diagnostic>> = batch
+        let parts: Vec<Result<(String, crate::search::SearchEntry), Diagnostic>> = batch
             .par_iter()
             .map(|&i| {
                 let (html, text) = site.doc_html_and_text(i);
-                let entry = crate::exports::search_entry(site, i, &text);
+                let entry = crate::search::entry(site, i, &text);
                 drop(text);
                 let (file, page) = render_doc_page(site, templates, &shared, i, html)?;
                 sink.put(file)?;
@@ -152,7 +152,7 @@ pub fn render_rest(
     };
     let (first, mut others) = rayon::join(
         || {
-            crate::exports::search_files_from(site, search)
+            crate::search::files_from(site, search)
                 .into_iter()
                 .find_map(|f| sink.put(f).err())
         },

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["coverage", "reviews"],
     &["layout"],
     &["site", "output"],
-    &["context", "report"],
+    &["context", "report", "search"],
     &["exports"],
     &["pages"],
     &["rebuild"],
