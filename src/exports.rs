@@ -1,7 +1,6 @@
 //! Machine-readable exports: coverage, register and review calendars as
-//! CSV/JSON/Markdown/iCalendar and the sitemap (the search index is
-//! `search`). The same
-//! functions feed the site files and `smsdoc export`.
+//! CSV/JSON/Markdown/iCalendar, and the sitemap (the search index is
+//! `search`). The same functions feed the site files and `smsdoc export`.
 
 use crate::context::DocFields;
 use crate::layout::{Export, SiteFile, FIXED_PAGES};
