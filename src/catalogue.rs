@@ -3,9 +3,9 @@
 //! supplied by the user in the same format.
 
 use crate::diagnostics::{did_you_mean, slash_path, Code, Diagnostic};
+use crate::frontmatter::{self, Node, Pos, Value};
 use std::collections::HashMap;
 use std::path::Path;
-use yaml_rust2::{Yaml, YamlLoader};
 
 /// The built-in catalogues, in the order `smsdoc clauses` lists them.
 pub const BUILTIN: [(&str, &str); 3] = [
@@ -86,58 +86,48 @@ impl Catalogue {
         self.required.iter().find(|r| r.key == key)
     }
 
-    /// Parses a catalogue file. `origin` names it in diagnostics.
+    /// Parses a catalogue file. `origin` names it in diagnostics, which
+    /// point at the line and column of the entry or value concerned.
     pub fn parse(text: &str, origin: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
         let file = origin.to_path_buf();
-        let err = |line: usize, msg: String, help: &str| {
+        let err = |pos: Pos, msg: String, help: &str| {
             Diagnostic::error(Code::Config, msg)
-                .at(file.clone(), line, if line > 0 { 1 } else { 0 })
+                .at(file.clone(), pos.line, pos.column)
                 .help(help.to_string())
         };
-        let line_of = |needle: &str| {
-            text.lines()
-                .position(|l| l.contains(needle))
-                .map(|i| i + 1)
-                .unwrap_or(0)
-        };
-        let docs = YamlLoader::load_from_str(text).map_err(|e| {
-            vec![
-                Diagnostic::error(Code::Config, format!("catalogue is not valid YAML: {}", e.info()))
-                    .at(file.clone(), e.marker().line(), e.marker().col() + 1)
-                    .help("the catalogue format is described in the README (standard, clauses, required_documents)"),
-            ]
+        let doc = frontmatter::parse_yaml_file(text, "catalogue").map_err(|e| {
+            vec![err(
+                e.pos,
+                e.message,
+                "the catalogue format is described in the README (standard, clauses, required_documents)",
+            )]
         })?;
-        let doc = docs.first().cloned().unwrap_or(Yaml::Null);
-        let std = &doc["standard"];
-        let s = |y: &Yaml| y.as_str().map(str::to_string);
-        let Some(id) = s(&std["id"]) else {
+        let standard = field(&doc, "standard");
+        let Some(id) = standard.and_then(|s| field_text(s, "id")) else {
             return Err(vec![err(
-                line_of("standard"),
+                standard.map_or(doc.pos, |s| s.pos),
                 "catalogue has no `standard.id`".into(),
                 "add `standard: {id: my-framework:2026, title: \"My framework\"}`",
             )]);
         };
-        let title = s(&std["title"]).unwrap_or_else(|| id.clone());
-        let name = s(&std["name"]).unwrap_or_default();
+        let standard = standard.unwrap_or(&doc);
         let mut cat = Catalogue {
+            title: field_text(standard, "title").unwrap_or_else(|| id.clone()),
+            name: field_text(standard, "name").unwrap_or_default(),
             id,
-            title,
-            name,
             clauses: Vec::new(),
             required: Vec::new(),
             index: HashMap::new(),
         };
         let mut diags = Vec::new();
         let mut pending_parents: Vec<(usize, String)> = Vec::new();
-        // Line of each clause's entry, and how often each number was seen
-        // (so a duplicate is reported at its second entry).
-        let mut clause_lines: Vec<usize> = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Where each clause's entry is, for findings about it.
+        let mut clause_pos: Vec<Pos> = Vec::new();
         for (section, prefix) in [("clauses", ""), ("annex_a", "A.")] {
-            let Some(list) = doc[section].as_vec() else {
+            let Some(list) = field(&doc, section).and_then(list_of) else {
                 if section == "clauses" {
                     diags.push(err(
-                        0,
+                        doc.pos,
                         "catalogue has no `clauses` list".into(),
                         "add `clauses:` with entries `{number: \"1\", title: \"…\", parent: …}`",
                     ));
@@ -145,34 +135,26 @@ impl Catalogue {
                 continue;
             };
             for entry in list {
-                let number = match &entry["number"] {
-                    Yaml::String(n) => n.clone(),
-                    Yaml::Integer(n) => n.to_string(),
-                    Yaml::Real(n) => n.clone(),
-                    _ => {
-                        diags.push(err(
-                            0,
-                            format!("a `{section}` entry has no `number`"),
-                            "every entry needs number and title",
-                        ));
-                        continue;
-                    }
+                let Some(number) = field(entry, "number").and_then(|n| number_text(text, n)) else {
+                    diags.push(err(
+                        entry.pos,
+                        format!("a `{section}` entry has no `number`"),
+                        "every entry needs number and title",
+                    ));
+                    continue;
                 };
-                let nth = seen.entry(format!("{prefix}{number}")).or_insert(0);
-                let line = entry_line(text, section, "number", &number, *nth);
-                *nth += 1;
                 let number = format!("{prefix}{number}");
-                let title = s(&entry["title"]).unwrap_or_default();
+                let title = field_text(entry, "title").unwrap_or_default();
                 if title.is_empty() {
                     diags.push(err(
-                        line,
+                        entry.pos,
                         format!("clause {number} has no title"),
                         "every entry needs number and title",
                     ));
                 }
                 if cat.index.contains_key(&number) {
                     diags.push(err(
-                        line,
+                        entry.pos,
                         format!("clause {number} is listed twice"),
                         "clause numbers must be unique",
                     ));
@@ -180,10 +162,10 @@ impl Catalogue {
                 }
                 let i = cat.clauses.len();
                 cat.index.insert(number.clone(), i);
-                if let Some(p) = s(&entry["parent"]) {
+                if let Some(p) = field(entry, "parent").and_then(|n| number_text(text, n)) {
                     pending_parents.push((i, format!("{prefix}{p}")));
                 }
-                clause_lines.push(line);
+                clause_pos.push(entry.pos);
                 cat.clauses.push(Clause {
                     number,
                     title,
@@ -202,7 +184,7 @@ impl Catalogue {
                 _ => {
                     let number = cat.clauses[child].number.clone();
                     diags.push(err(
-                        clause_lines[child],
+                        clause_pos[child],
                         format!("clause {number} names parent {parent}, which is not listed before it"),
                         "list every parent clause before its children",
                     ));
@@ -212,51 +194,86 @@ impl Catalogue {
         for i in 0..cat.clauses.len() {
             cat.clauses[i].depth = cat.clauses[i].parent.map_or(0, |p| cat.clauses[p].depth + 1);
         }
-        if let Some(list) = doc["required_documents"].as_vec() {
-            for entry in list {
-                let Some(key) = s(&entry["key"]) else {
-                    diags.push(err(
-                        0,
-                        "a required_documents entry has no `key`".into(),
-                        "every entry needs key and label",
-                    ));
-                    continue;
-                };
-                let nth = cat.required.iter().filter(|r| r.key == key).count();
-                let line = entry_line(text, "required_documents", "key", &key, nth);
-                if nth > 0 {
-                    diags.push(err(
-                        line,
-                        format!("required document key `{key}` is listed twice"),
-                        "keys must be unique",
-                    ));
-                }
-                let clauses: Vec<String> = entry["clauses"]
-                    .as_vec()
-                    .map(|v| v.iter().filter_map(s).collect())
-                    .unwrap_or_default();
-                for c in &clauses {
-                    if !cat.index.contains_key(c) {
-                        diags.push(err(
-                            line,
-                            format!("required document `{key}` cites clause {c}, which is not in the catalogue"),
-                            "cite only clause numbers listed under `clauses`",
-                        ));
-                    }
-                }
-                cat.required.push(RequiredDoc {
-                    label: s(&entry["label"]).unwrap_or_else(|| key.clone()),
-                    basis: s(&entry["basis"]).unwrap_or_else(|| "explicit".into()),
-                    key,
-                    clauses,
-                });
+        for entry in field(&doc, "required_documents")
+            .and_then(list_of)
+            .into_iter()
+            .flatten()
+        {
+            let Some(key) = field_text(entry, "key") else {
+                diags.push(err(
+                    entry.pos,
+                    "a required_documents entry has no `key`".into(),
+                    "every entry needs key and label",
+                ));
+                continue;
+            };
+            if cat.required.iter().any(|r| r.key == key) {
+                diags.push(err(
+                    entry.pos,
+                    format!("required document key `{key}` is listed twice"),
+                    "keys must be unique",
+                ));
             }
+            let mut clauses = Vec::new();
+            for c in field(entry, "clauses").and_then(list_of).into_iter().flatten() {
+                let Some(number) = number_text(text, c) else { continue };
+                if !cat.index.contains_key(&number) {
+                    diags.push(err(
+                        c.pos,
+                        format!("required document `{key}` cites clause {number}, which is not in the catalogue"),
+                        "cite only clause numbers listed under `clauses`",
+                    ));
+                }
+                clauses.push(number);
+            }
+            cat.required.push(RequiredDoc {
+                label: field_text(entry, "label").unwrap_or_else(|| key.clone()),
+                basis: field_text(entry, "basis").unwrap_or_else(|| "explicit".into()),
+                key,
+                clauses,
+            });
         }
         if diags.is_empty() {
             Ok(cat)
         } else {
             Err(diags)
         }
+    }
+}
+
+/// The value of `key` in a mapping node.
+fn field<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    match &node.value {
+        Value::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+        _ => None,
+    }
+}
+
+fn field_text(node: &Node, key: &str) -> Option<String> {
+    field(node, key).and_then(Node::as_text)
+}
+
+fn list_of(node: &Node) -> Option<&Vec<Node>> {
+    match &node.value {
+        Value::List(items) => Some(items),
+        _ => None,
+    }
+}
+
+/// A clause number as written: an unquoted `8.10` is a YAML float, whose
+/// value would read `8.1`, so its text is taken from the file.
+fn number_text(text: &str, node: &Node) -> Option<String> {
+    match node.value {
+        Value::Float(_) => {
+            let line = text.lines().nth(node.pos.line.checked_sub(1)?)?;
+            let rest: String = line
+                .chars()
+                .skip(node.pos.column.checked_sub(1)?)
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            (!rest.is_empty()).then_some(rest)
+        }
+        _ => node.as_text(),
     }
 }
 
@@ -280,52 +297,6 @@ fn value_position(text: &str, value: &str) -> (usize, usize) {
         }
     }
     (0, 0)
-}
-
-/// Line (1-based) of the `nth` entry of top-level list `section` whose
-/// `field` is `value` (`number: "8.6.1"`, `- key: sms-scope`, flow or block
-/// style); 0 when not found.
-fn entry_line(text: &str, section: &str, field: &str, value: &str, nth: usize) -> usize {
-    let mut in_section = false;
-    let mut found = 0;
-    for (i, line) in text.lines().enumerate() {
-        let top_level = !line.starts_with([' ', '\t', '-', '#']) && !line.trim().is_empty();
-        if top_level {
-            in_section = line
-                .trim_end()
-                .strip_prefix(section)
-                .is_some_and(|r| r.trim_start().starts_with(':'));
-            continue;
-        }
-        if !in_section {
-            continue;
-        }
-        let declares = line.match_indices(field).any(|(at, _)| {
-            let before_ok = line[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-            let Some(rest) = line[at + field.len()..].trim_start().strip_prefix(':') else {
-                return false;
-            };
-            let rest = rest.trim_start();
-            let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
-            before_ok
-                && rest.strip_prefix(value).is_some_and(|after| {
-                    after
-                        .chars()
-                        .next()
-                        .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_')))
-                })
-        });
-        if declares {
-            if found == nth {
-                return i + 1;
-            }
-            found += 1;
-        }
-    }
-    0
 }
 
 /// Where a clause tag points.
@@ -631,17 +602,21 @@ mod tests {
         assert!(e[0].message.contains("parent 2"));
         assert_eq!(e[0].line, 4);
         assert!(e[1].message.contains("clause 9"));
+        assert_eq!((e[1].line, e[1].column), (6, 34), "at the clause it cites");
+    }
+
+    #[test]
+    fn unquoted_numbers_keep_their_text() {
+        let text = "standard: {id: x:1}\nclauses:\n  - {number: 8, title: A}\n  - {number: 8.10, title: B, parent: 8}\n  - {number: 8.1, title: C, parent: 8}\n";
+        let cat = Catalogue::parse(text, Path::new("c.yaml")).unwrap();
+        let numbers: Vec<&str> = cat.clauses.iter().map(|c| c.number.as_str()).collect();
+        assert_eq!(numbers, ["8", "8.10", "8.1"]);
+        assert_eq!(cat.clauses[1].parent, Some(0));
     }
 
     #[test]
     fn entries_are_located_by_their_own_line() {
         let text = "standard: {id: x:1}\nclauses:\n  - {number: \"1\", title: A}\n  - {number: \"1.1\", title: B, parent: \"1\"}\n  - number: '1.1'\n    title: C\nannex_a:\n  - {number: \"1\", title: D}\nrequired_documents:\n  - {key: k, label: K, clauses: [\"1\"]}\n  - key: k\n";
-        assert_eq!(entry_line(text, "clauses", "number", "1", 0), 3);
-        assert_eq!(entry_line(text, "clauses", "number", "1.1", 0), 4);
-        assert_eq!(entry_line(text, "clauses", "number", "1.1", 1), 5);
-        assert_eq!(entry_line(text, "annex_a", "number", "1", 0), 8);
-        assert_eq!(entry_line(text, "required_documents", "key", "k", 1), 11);
-        assert_eq!(entry_line(text, "clauses", "number", "9", 0), 0);
         let e = Catalogue::parse(text, Path::new("c.yaml")).unwrap_err();
         assert!(
             e.iter()

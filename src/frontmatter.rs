@@ -139,12 +139,18 @@ pub fn split(text: &str) -> Result<Option<Split<'_>>, FmError> {
 /// Parses front matter into a mapping node.
 pub fn parse(split: &Split<'_>) -> Result<Node, FmError> {
     match split.format {
-        Format::Yaml => parse_yaml(split.matter, split.matter_line),
+        Format::Yaml => parse_yaml(split.matter, split.matter_line, "front matter"),
         Format::Toml => parse_toml(split.matter, split.matter_line),
     }
 }
 
-fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
+/// Parses a whole YAML file (a catalogue, say) into a mapping node with
+/// file positions; `subject` names the file's kind in messages.
+pub fn parse_yaml_file(text: &str, subject: &str) -> Result<Node, FmError> {
+    parse_yaml(text, 1, subject)
+}
+
+fn parse_yaml(text: &str, first_line: usize, subject: &str) -> Result<Node, FmError> {
     let pos = |line: usize, col0: usize| Pos {
         line: first_line + line.saturating_sub(1),
         column: col0 + 1,
@@ -168,7 +174,7 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
             }
             FmError {
                 pos: pos(line, col),
-                message: format!("front matter is not valid YAML: {}", e.info()),
+                message: format!("{subject} is not valid YAML: {}", e.info()),
                 help: yaml_help(e.info()),
             }
         })?;
@@ -179,7 +185,7 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
             Event::Alias(_) => {
                 return Err(FmError {
                     pos: here,
-                    message: "YAML aliases (`*name`) are not allowed in front matter".into(),
+                    message: format!("YAML aliases (`*name`) are not allowed in {subject}"),
                     help: "write the value out in full".into(),
                 })
             }
@@ -187,7 +193,7 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(FmError {
                         pos: here,
-                        message: format!("front matter is nested more than {MAX_DEPTH} levels deep"),
+                        message: format!("{subject} is nested more than {MAX_DEPTH} levels deep"),
                         help: "front matter fields are flat values and lists".into(),
                     });
                 }
@@ -233,7 +239,7 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
                         _ => {
                             return Err(FmError {
                                 pos: node.pos,
-                                message: "a front matter key must be a plain word".into(),
+                                message: format!("a {subject} key must be a plain word"),
                                 help: "write `key: value` pairs".into(),
                             })
                         }
@@ -266,7 +272,7 @@ fn parse_yaml(text: &str, first_line: usize) -> Result<Node, FmError> {
         ) => Ok(n),
         Some(n) => Err(FmError {
             pos: n.pos,
-            message: format!("front matter must be a mapping of fields, found {}", n.kind()),
+            message: format!("{subject} must be a mapping of fields, found {}", n.kind()),
             help: "write one `field: value` per line, e.g. `id: PRO-001`".into(),
         }),
     }
