@@ -193,7 +193,23 @@ fn walk(dir: &Path) -> Vec<(String, PathBuf)> {
 /// claimed first; then documents, the handbook's `static/` files and
 /// assets. Each later claim on a taken path is an `io` error naming both.
 pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets: &[Asset]) -> Vec<Diagnostic> {
-    let mut taken: HashMap<String, String> = HashMap::new();
+    /// Who claimed a path; described only when another claims it too (the
+    /// preview server runs this after every save).
+    enum Claim<'a> {
+        Generated(String),
+        Document(&'a Document),
+        File(PathBuf),
+    }
+    impl Claim<'_> {
+        fn describe(&self) -> String {
+            match self {
+                Claim::Generated(who) => who.clone(),
+                Claim::Document(d) => format!("{} {}", d.id, slash_path(&d.file)),
+                Claim::File(f) => slash_path(f),
+            }
+        }
+    }
+    let mut taken: HashMap<String, Claim> = HashMap::with_capacity(docs.len() + assets.len() + 512);
     for (path, _, page) in pages(cats) {
         let who = match (page, path.strip_suffix("/index.html")) {
             (Page::Clause(_), Some(dir)) => format!("the clause page /{dir}/"),
@@ -201,10 +217,10 @@ pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets:
             // `index.html`, `404.html`
             (_, None) => format!("the generated /{path}"),
         };
-        taken.insert(path, who);
+        taken.insert(path, Claim::Generated(who));
     }
     for (_, path) in EXPORTS {
-        taken.insert(path.to_string(), format!("the generated /{path}"));
+        taken.insert(path.to_string(), Claim::Generated(format!("the generated /{path}")));
     }
     let copied = copied_files(config, assets);
     for (path, from) in &copied {
@@ -212,7 +228,7 @@ pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets:
             from,
             CopiedFrom::BuiltinTheme(_) | CopiedFrom::Highlight | CopiedFrom::ThemeDir(_)
         ) {
-            taken.insert(path.clone(), format!("the theme's /{path}"));
+            taken.insert(path.clone(), Claim::Generated(format!("the theme's /{path}")));
         }
     }
     let mut diags = Vec::new();
@@ -222,13 +238,18 @@ pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets:
             Some(other) => diags.push(
                 Diagnostic::error(
                     Code::Io,
-                    format!("{} would be published at /{}, the same place as {other}", d.id, d.url),
+                    format!(
+                        "{} would be published at /{}, the same place as {}",
+                        d.id,
+                        d.url,
+                        other.describe()
+                    ),
                 )
                 .at(d.file.clone(), d.id_pos.line, d.id_pos.column)
                 .help("rename or move the file: its path under the content directory gives its URL"),
             ),
             None => {
-                taken.insert(path, format!("{} {}", d.id, slash_path(&d.file)));
+                taken.insert(path, Claim::Document(d));
             }
         }
     }
@@ -242,13 +263,16 @@ pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets:
             Some(other) => diags.push(
                 Diagnostic::error(
                     Code::Io,
-                    format!("this file would be published at /{path}, the same place as {other}"),
+                    format!(
+                        "this file would be published at /{path}, the same place as {}",
+                        other.describe()
+                    ),
                 )
                 .in_file(file)
                 .help("rename or move the file"),
             ),
             None => {
-                taken.insert(path, slash_path(&file));
+                taken.insert(path, Claim::File(file));
             }
         }
     }
