@@ -32,6 +32,33 @@ struct RawConfig {
     review: RawReview,
     #[serde(default)]
     check: RawCheck,
+    #[serde(default)]
+    history: RawHistory,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    #[serde(default = "default_true")]
+    enabled: bool,
+    #[serde(default = "default_history_entries")]
+    max_entries: usize,
+}
+
+impl Default for RawHistory {
+    fn default() -> Self {
+        RawHistory {
+            enabled: true,
+            max_entries: default_history_entries(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_history_entries() -> usize {
+    20
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +86,7 @@ struct RawCheck {
     fail_on: Vec<Spanned<String>>,
     #[serde(default = "default_require_clauses")]
     require_clauses: Vec<Spanned<String>>,
+    self_approval: Option<Spanned<String>>,
 }
 
 impl Default for RawCheck {
@@ -66,6 +94,7 @@ impl Default for RawCheck {
         RawCheck {
             fail_on: default_fail_on(),
             require_clauses: default_require_clauses(),
+            self_approval: None,
         }
     }
 }
@@ -123,6 +152,14 @@ pub struct Config {
     pub due_soon: Interval,
     pub fail_on_warnings: bool,
     pub require_clauses: Vec<String>,
+    /// `[check] self_approval = "warn"`: a document approved by its owner
+    /// is a finding.
+    pub warn_self_approval: bool,
+    /// `[history] enabled`: read change history and approval integrity
+    /// from Git.
+    pub history: bool,
+    /// `[history] max_entries`: commits listed on a document page.
+    pub history_entries: usize,
 }
 
 impl Config {
@@ -275,6 +312,10 @@ fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
             "due_soon",
             "fail_on",
             "require_clauses",
+            "self_approval",
+            "history",
+            "enabled",
+            "max_entries",
         ];
         d = d.help(match did_you_mean(key, known) {
             Some(s) => format!("did you mean `{s}`? See the README for every key"),
@@ -344,6 +385,21 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
             )),
         }
     }
+    let warn_self_approval = match &raw.check.self_approval {
+        None => false,
+        Some(v) => match v.get_ref().as_str() {
+            "warn" => true,
+            "off" => false,
+            other => {
+                diags.push(at(
+                    v.span(),
+                    Diagnostic::error(Code::Config, format!("`check.self_approval`: unknown value `{other}`"))
+                        .help("use \"warn\" (a document approved by its own owner is a finding) or \"off\""),
+                ));
+                false
+            }
+        },
+    };
     let mut require_clauses = Vec::new();
     for t in &raw.check.require_clauses {
         if crate::model::DocType::parse(t.get_ref()).is_none() {
@@ -407,6 +463,9 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         due_soon,
         fail_on_warnings,
         require_clauses,
+        warn_self_approval,
+        history: raw.history.enabled,
+        history_entries: raw.history.max_entries,
     })
 }
 

@@ -60,6 +60,8 @@ pub struct Document {
     pub tags: Vec<String>,
     pub confidentiality: Confidentiality,
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Where each front matter field's value is, for findings about it.
+    pub field_pos: Vec<(String, Pos)>,
     /// The whole file text (BOM removed); kept for link positions.
     pub text: String,
     pub body_offset: usize,
@@ -72,6 +74,14 @@ impl Document {
     }
     pub fn clause_refs(&self) -> impl Iterator<Item = ClauseRef> + '_ {
         self.clauses.iter().filter_map(|c| c.clause)
+    }
+    /// Where front matter field `name` is written; the id's position when
+    /// it is not.
+    pub fn pos_of(&self, name: &str) -> Pos {
+        self.field_pos
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(self.id_pos, |(_, p)| *p)
     }
 }
 
@@ -407,6 +417,7 @@ pub fn parse_document(
         .collect();
 
     let review_pos = get("next_review").or(get("last_reviewed")).map_or(id.pos, |n| n.pos);
+    let field_pos = entries.iter().map(|(k, _, n)| (k.clone(), n.pos)).collect();
     let url = doc_url(&rel);
     let doc = Document {
         source,
@@ -433,6 +444,7 @@ pub fn parse_document(
         tags,
         confidentiality,
         extra,
+        field_pos,
         text,
         body_offset,
     };

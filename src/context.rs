@@ -29,6 +29,9 @@ pub struct SiteData {
     pub generator: String,
     pub standards: Vec<StandardLink>,
     pub document_count: usize,
+    /// The Git revision the site was built from (none outside a
+    /// repository): `commit`, `date`, `modified`, `shallow`.
+    pub build: Option<crate::history::Identity>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,6 +70,7 @@ impl SiteData {
                 })
                 .collect(),
             document_count: site.included.iter().filter(|&&b| b).count(),
+            build: site.identity.clone(),
         }
     }
 
@@ -154,6 +158,8 @@ pub struct DocFields {
     pub next_review: Option<String>,
     pub tags: Vec<String>,
     pub confidentiality: &'static str,
+    /// Date of the last commit that changed the document (with Git history).
+    pub last_changed: Option<String>,
 }
 
 impl DocFields {
@@ -174,6 +180,12 @@ impl DocFields {
             next_review: date(site.reviews[i].next),
             tags: d.tags.clone(),
             confidentiality: d.confidentiality.as_str(),
+            last_changed: site.control.as_ref().and_then(|c| {
+                c.history
+                    .changes(&d.file)
+                    .first()
+                    .map(|ch| c.history.commits[ch.commit].date.to_string())
+            }),
         }
     }
 }
@@ -196,6 +208,10 @@ pub struct DocPage {
     pub provides: Vec<Provided>,
     /// The body's HTML, headings from `h2` down.
     pub content: String,
+    /// The commits that changed the document, newest first (at most
+    /// `[history] max_entries`), and how many there are in all.
+    pub history: Vec<crate::history::Commit>,
+    pub history_count: usize,
     pub backlinks: Vec<DocSummary>,
     pub related: Vec<DocSummary>,
     pub supersedes: Option<DocSummary>,
@@ -273,6 +289,15 @@ impl DocPage {
                 })
                 .collect(),
             content,
+            history: site.control.as_ref().map_or_else(Vec::new, |c| {
+                c.history
+                    .changes(&d.file)
+                    .iter()
+                    .take(site.config.history_entries)
+                    .map(|ch| c.history.commits[ch.commit].clone())
+                    .collect()
+            }),
+            history_count: site.control.as_ref().map_or(0, |c| c.history.changes(&d.file).len()),
             backlinks: summaries(site, &g.backlinks[i]),
             related: summaries(site, &g.related[i]),
             supersedes: g.supersedes[i]
@@ -303,6 +328,7 @@ pub struct RegisterRow {
     pub approved_on: Option<String>,
     pub last_reviewed: Option<String>,
     pub confidentiality: &'static str,
+    pub last_changed: Option<String>,
 }
 
 impl RegisterData {
@@ -314,6 +340,12 @@ impl RegisterData {
                 .map(|i| {
                     let d = &site.docs[i];
                     RegisterRow {
+                        last_changed: site.control.as_ref().and_then(|c| {
+                            c.history
+                                .changes(&d.file)
+                                .first()
+                                .map(|ch| c.history.commits[ch.commit].date.to_string())
+                        }),
                         summary: DocSummary::new(site, i),
                         approved_by: d.approved_by.clone(),
                         approved_on: d.approved_on.map(|x| x.to_string()),

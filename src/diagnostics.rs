@@ -45,10 +45,18 @@ pub enum Code {
     MissingRequiredDocument,
     Io,
     Template,
+    ChangedAfterApproval,
+    ApprovalIncomplete,
+    ApprovalOnDraft,
+    DateInFuture,
+    ReviewBeforeApproval,
+    ReviewSkipped,
+    SupersedesNotRetired,
+    SelfApproval,
 }
 
 impl Code {
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 24] = [
         Code::Config,
         Code::FrontMatter,
         Code::MissingField,
@@ -65,6 +73,14 @@ impl Code {
         Code::MissingRequiredDocument,
         Code::Io,
         Code::Template,
+        Code::ChangedAfterApproval,
+        Code::ApprovalIncomplete,
+        Code::ApprovalOnDraft,
+        Code::DateInFuture,
+        Code::ReviewBeforeApproval,
+        Code::ReviewSkipped,
+        Code::SupersedesNotRetired,
+        Code::SelfApproval,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +101,14 @@ impl Code {
             Code::MissingRequiredDocument => "missing-required-document",
             Code::Io => "io",
             Code::Template => "template",
+            Code::ChangedAfterApproval => "changed-after-approval",
+            Code::ApprovalIncomplete => "approval-incomplete",
+            Code::ApprovalOnDraft => "approval-on-draft",
+            Code::DateInFuture => "date-in-future",
+            Code::ReviewBeforeApproval => "review-before-approval",
+            Code::ReviewSkipped => "review-skipped",
+            Code::SupersedesNotRetired => "supersedes-not-retired",
+            Code::SelfApproval => "self-approval",
         }
     }
 }

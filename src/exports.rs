@@ -104,6 +104,7 @@ pub fn coverage_json(site: &Site) -> Value {
     let mut first = per_standard.first().cloned().unwrap_or_else(|| json!({}));
     if let Some(o) = first.as_object_mut() {
         o.insert("standards".into(), Value::Array(per_standard));
+        o.insert("build".into(), json!(site.identity));
     }
     first
 }
@@ -212,7 +213,7 @@ pub struct RegisterRecord {
 
 impl RegisterRecord {
     /// CSV columns, in the order of the fields.
-    pub const COLUMNS: [&'static str; 20] = [
+    pub const COLUMNS: [&'static str; 21] = [
         "id",
         "title",
         "type",
@@ -233,6 +234,7 @@ impl RegisterRecord {
         "confidentiality",
         "path",
         "url",
+        "last_changed",
     ];
 
     pub fn new(site: &Site, i: usize) -> RegisterRecord {
@@ -274,6 +276,7 @@ impl RegisterRecord {
             f.confidentiality.to_string(),
             self.path.clone(),
             self.url.clone(),
+            o(&f.last_changed),
         ]
     }
 }
@@ -284,7 +287,7 @@ pub fn register_json(site: &Site) -> Value {
         .into_iter()
         .map(|i| RegisterRecord::new(site, i))
         .collect();
-    json!({ "title": site.config.title, "generated": site.options.today.to_string(), "documents": docs })
+    json!({ "title": site.config.title, "generated": site.options.today.to_string(), "build": site.identity, "documents": docs })
 }
 
 pub fn register_csv(site: &Site) -> String {
@@ -516,7 +519,7 @@ fn review_records(site: &Site) -> Vec<ReviewRecord> {
 }
 
 pub fn reviews_json(site: &Site) -> Value {
-    json!({ "today": site.options.today.to_string(), "counts": site.review_counts(), "documents": review_records(site) })
+    json!({ "today": site.options.today.to_string(), "build": site.identity, "counts": site.review_counts(), "documents": review_records(site) })
 }
 
 pub fn reviews_csv(site: &Site) -> String {
@@ -596,6 +599,7 @@ mod record_tests {
                 next_review: None,
                 tags: vec![],
                 confidentiality: "internal",
+                last_changed: None,
             },
             clauses: vec![],
             review_status: "ok",

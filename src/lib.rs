@@ -7,6 +7,7 @@
 //! whole handbook in memory → [`pages`] (render with [`templates`]) →
 //! [`output`] (write atomically) or [`serve`] (serve from memory).
 
+pub mod approval;
 pub mod catalogue;
 pub mod config;
 pub mod content;
@@ -16,6 +17,7 @@ pub mod dates;
 pub mod diagnostics;
 pub mod exports;
 pub mod frontmatter;
+pub mod history;
 pub mod init;
 pub mod layout;
 pub mod links;

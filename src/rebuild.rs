@@ -348,12 +348,20 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
     file_diags.retain(|d| !d.file.as_ref().is_some_and(|f| changed_files.contains(f)));
     file_diags.extend(load_diags);
     let old_included = std::mem::take(&mut site.included);
+    // The history is read at load (and again after a commit); an edit
+    // makes the work tree differ from it.
+    let identity = site
+        .identity
+        .take()
+        .map(|i| crate::history::Identity { modified: true, ..i });
     let parsed = Parsed {
         docs,
         assets: std::mem::take(&mut site.assets),
         rendered,
         index: Some(index),
         file_diags,
+        control: site.control.take(),
+        identity,
     };
     *site = Site::derive(
         site.config.clone(),

@@ -152,6 +152,7 @@ pub fn json_report(site: Option<&Site>, diags: &[Diagnostic], today: jiff::civil
     json!({
         "version": 1,
         "today": today.to_string(),
+        "build": site.and_then(|s| s.identity.as_ref()),
         "documents": documents,
         "diagnostics": diags,
         "coverage": coverage,

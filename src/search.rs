@@ -198,7 +198,7 @@ fn base36(mut n: usize) -> String {
 ///
 /// ```json
 /// {"v":2,
-///  "fields":["id","title","type","status","owner","clauses","url","excerpt","words"],
+///  "fields":["id","title","type","status","owner","clauses","url","excerpt","words","changed"],
 ///  "stop":"a an and …",
 ///  "vocab":"incident service …",
 ///  "docs":[["PRO-004","Incident management","procedure","approved","Service Desk Manager",
@@ -327,6 +327,16 @@ pub fn index_from(site: &Site, mut entries: Vec<Option<SearchEntry>>) -> Vec<u8>
                 .split(' ')
                 .filter_map(|w| ids.get(w).map(String::as_str))
                 .collect();
+            let changed = site
+                .control
+                .as_ref()
+                .and_then(|c| {
+                    c.history
+                        .changes(&d.file)
+                        .first()
+                        .map(|ch| c.history.commits[ch.commit].date.to_string())
+                })
+                .unwrap_or_default();
             let row = (
                 &d.id,
                 &d.title,
@@ -337,6 +347,7 @@ pub fn index_from(site: &Site, mut entries: Vec<Option<SearchEntry>>) -> Vec<u8>
                 site.config.page_link(&d.url),
                 excerpt,
                 words.join(" "),
+                changed,
             );
             html_safe(serde_json::to_vec(&row).unwrap_or_default())
         })
@@ -356,7 +367,7 @@ pub fn index_from(site: &Site, mut entries: Vec<Option<SearchEntry>>) -> Vec<u8>
     }
     drop(rows);
     let tail = json!({
-        "fields": ["id", "title", "type", "status", "owner", "clauses", "url", "excerpt", "words"],
+        "fields": ["id", "title", "type", "status", "owner", "clauses", "url", "excerpt", "words", "changed"],
         "stop": SEARCH_STOP_WORDS.join(" "),
         "v": 2,
         "vocab": vocab,

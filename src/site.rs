@@ -3,11 +3,13 @@
 //! rendering (`render`) reads it; the preview server keeps one and rebuilds
 //! it when files change.
 
+use crate::approval::{self, DocumentControl};
 use crate::catalogue::Catalogues;
 use crate::config::Config;
 use crate::content::{self, Asset, Document};
 use crate::coverage::{self, Coverage};
 use crate::diagnostics::{self, Code, Diagnostic, Severity};
+use crate::history::{History, Identity};
 use crate::links::{self, DocResolver, Graph, Index};
 use crate::markdown::{self, LinkTarget, Rendered};
 use crate::model::{DocType, Status};
@@ -15,6 +17,8 @@ use crate::reviews::{self, Review, ReviewInput, ReviewStatus};
 use jiff::civil::Date;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -56,6 +60,11 @@ pub struct Site {
     /// I/O, duplicate ids): an update replaces those of the changed files
     /// and derives everything else again.
     pub file_diags: Vec<Diagnostic>,
+    /// Git history (none outside a repository or with `[history] enabled =
+    /// false`), shared across preview updates.
+    pub control: Option<Arc<DocumentControl>>,
+    /// Which revision the site shows.
+    pub identity: Option<Identity>,
     /// Every finding (the files' and the derived ones), sorted.
     pub diags: Vec<Diagnostic>,
     pub timings: Timings,
@@ -72,6 +81,8 @@ pub struct Parsed {
     /// it was built from.
     pub index: Option<Index>,
     pub file_diags: Vec<Diagnostic>,
+    pub control: Option<Arc<DocumentControl>>,
+    pub identity: Option<Identity>,
 }
 
 impl Site {
@@ -101,7 +112,29 @@ impl Site {
         let t = timings.record("load", t);
         let mut file_diags = content.diags;
         let docs = dedupe_ids(content.docs, &mut file_diags);
-        timings.record("validate", t);
+        let t = timings.record("validate", t);
+        let (control, identity) = if config.history {
+            match History::load(&config.root) {
+                Ok(Some(history)) => {
+                    let mut files: Vec<PathBuf> = docs.iter().map(|d| d.source.clone()).collect();
+                    files.extend(content.assets.iter().map(|a| a.source.clone()));
+                    files.push(config.config_path());
+                    let identity = history.identity(&config.root, &config.content_dir, &files);
+                    (Some(Arc::new(DocumentControl::new(history))), Some(identity))
+                }
+                Ok(None) => (None, None),
+                Err(e) => {
+                    file_diags.push(
+                        Diagnostic::warning(Code::Io, format!("cannot read the Git history: {}", e.0))
+                            .help("change history, approval integrity and the build identity are left out; `[history] enabled = false` turns history off"),
+                    );
+                    (None, None)
+                }
+            }
+        } else {
+            (None, None)
+        };
+        timings.record("history", t);
         let rendered = docs.iter().map(|_| None).collect();
         let parsed = Parsed {
             docs,
@@ -109,6 +142,8 @@ impl Site {
             rendered,
             index: None,
             file_diags,
+            control,
+            identity,
         };
         Ok(Site::derive(config, cats, options, parsed, timings))
     }
@@ -132,6 +167,8 @@ impl Site {
             rendered,
             index,
             file_diags,
+            control,
+            identity,
         } = parsed;
         let mut diags = file_diags.clone();
         diags.extend(crate::layout::collisions(&config, &cats, &docs, &assets));
@@ -159,8 +196,12 @@ impl Site {
         diags.extend(review_diagnostics(&docs, &reviews));
         let coverage = coverage::compute(&cats, &docs, &included);
         diags.extend(coverage::diagnostics(&coverage, &cats, &docs));
+        diags.extend(approval::metadata(&config, &docs, options.today));
+        if let Some(control) = &control {
+            diags.extend(approval::integrity(&docs, control));
+        }
         diagnostics::sort(&mut diags);
-        timings.record("coverage+reviews", t);
+        timings.record("coverage+reviews+approvals", t);
         Site {
             config,
             cats,
@@ -174,6 +215,8 @@ impl Site {
             reviews,
             coverage,
             file_diags,
+            control,
+            identity,
             diags,
             timings,
         }

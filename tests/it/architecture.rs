@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["diagnostics"],
     &["paths", "dates", "model"],
-    &["frontmatter", "config"],
+    &["frontmatter", "config", "history"],
     &["catalogue", "templates"],
     &["content", "markdown", "init"],
     &["links"],
-    &["coverage", "reviews"],
+    &["coverage", "reviews", "approval"],
     &["layout"],
     &["site", "output"],
     &["context", "report", "search"],

@@ -495,7 +495,7 @@ fn bom_and_crlf_files_are_accepted() {
     let hb = Handbook::fixture("handbook");
     hb.write(
         "docs/records/bom-crlf.md",
-        "\u{feff}---\r\nid: REC-002\r\ntitle: BOM and CRLF\r\ntype: record\r\nstatus: approved\r\nclauses: [\"8.2.4\"]\r\n---\r\n## First heading\r\n\r\nSee [[POL-001]] and [below](#second).\r\n\r\n## Second\r\n\r\nText.\r\n",
+        "\u{feff}---\r\nid: REC-002\r\ntitle: BOM and CRLF\r\ntype: record\r\nstatus: approved\r\nclauses: [\"8.2.4\"]\r\napproved_by: Quality Manager\r\napproved_on: 2026-01-10\r\n---\r\n## First heading\r\n\r\nSee [[POL-001]] and [below](#second).\r\n\r\n## Second\r\n\r\nText.\r\n",
     );
     hb.write(
         "smsdoc.toml",

@@ -124,12 +124,12 @@ fn broken_references_are_errors_at_line_and_column() {
             13,
             "`supersedes` names unknown document id `POL-000`",
         ),
-        ("broken-link", 14, 13, "unknown document id `PRO-999`"),
-        ("broken-link", 15, 15, "`procedures/gone.md` does not exist"),
-        ("broken-link", 16, 11, "points outside the content directory"),
-        ("broken-anchor", 17, 13, "no heading `#nowhere` in PRO-001"),
-        ("broken-anchor", 17, 37, "no heading `#nope` in this document"),
-        ("broken-link", 18, 13, "unknown clause `8.6.9`"),
+        ("broken-link", 16, 13, "unknown document id `PRO-999`"),
+        ("broken-link", 17, 15, "`procedures/gone.md` does not exist"),
+        ("broken-link", 18, 11, "points outside the content directory"),
+        ("broken-anchor", 19, 13, "no heading `#nowhere` in PRO-001"),
+        ("broken-anchor", 19, 37, "no heading `#nope` in this document"),
+        ("broken-link", 20, 13, "unknown clause `8.6.9`"),
     ];
     assert_eq!(got.len(), expect.len(), "{got:#?}");
     for ((code, line, col, msg), (ecode, eline, ecol, emsg)) in got.iter().zip(expect) {
@@ -139,12 +139,12 @@ fn broken_references_are_errors_at_line_and_column() {
     // Helpful hints.
     let anchors = with_code(&v, "broken-anchor");
     assert!(anchors[0]["help"].as_str().unwrap().contains("scope"), "{}", anchors[0]);
-    let clause = findings(&v).into_iter().find(|d| d["line"] == 18).unwrap();
+    let clause = findings(&v).into_iter().find(|d| d["line"] == 20).unwrap();
     assert!(clause["help"].as_str().unwrap().contains("8.6.1"), "{clause}");
 
     // The human format names file and line, and the build writes nothing.
     let r = hb.run(&["check", "--today", TODAY]).expect(1);
-    assert!(r.stderr.contains("docs/policies/policy.md:14:13"), "{}", r.stderr);
+    assert!(r.stderr.contains("docs/policies/policy.md:16:13"), "{}", r.stderr);
     assert!(r.stderr.contains("error[broken-link]"), "{}", r.stderr);
     let r = hb.run(&["build", "--today", TODAY]).expect(1);
     assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
@@ -160,14 +160,14 @@ fn a_single_broken_link_fails_check_naming_file_and_line() {
         text.replace("Back to [[POL-001]].", "Back to [[POL-002]]."),
     );
     let r = hb.run(&["check", "--today", TODAY]).expect(1);
-    assert!(r.stderr.contains("docs/procedures/incident.md:16:9"), "{}", r.stderr);
+    assert!(r.stderr.contains("docs/procedures/incident.md:18:9"), "{}", r.stderr);
     assert!(r.stderr.contains("`POL-002`"), "{}", r.stderr);
     assert!(r.stderr.contains("did you mean [[POL-001]]?"), "{}", r.stderr);
     let r = hb.run(&["check", "--today", TODAY, "--format", "github"]).expect(1);
     assert!(
         r.stdout
             .lines()
-            .any(|l| l.starts_with("::error file=docs/procedures/incident.md,line=16,col=9,title=broken-link::")),
+            .any(|l| l.starts_with("::error file=docs/procedures/incident.md,line=18,col=9,title=broken-link::")),
         "{}",
         r.stdout
     );

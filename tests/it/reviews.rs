@@ -313,9 +313,21 @@ fn json_format_has_the_spec_shape() {
     keys.sort();
     assert_eq!(
         keys,
-        ["coverage", "diagnostics", "documents", "reviews", "today", "version"]
+        [
+            "build",
+            "coverage",
+            "diagnostics",
+            "documents",
+            "reviews",
+            "today",
+            "version"
+        ]
     );
     assert_eq!(v["version"], 1);
+    assert!(
+        v["build"].is_null(),
+        "outside a Git repository there is no build identity"
+    );
     let mut ckeys: Vec<&str> = v["coverage"].as_object().unwrap().keys().map(String::as_str).collect();
     ckeys.sort();
     assert_eq!(ckeys, ["clauses", "covered", "draft_only", "gaps", "standard"]);
@@ -372,7 +384,7 @@ fn github_format_is_one_workflow_command_per_finding() {
     assert!(
         r.stdout
             .lines()
-            .any(|l| l.starts_with("::error file=docs/overdue.md,line=10,col=5,title=broken-link::")),
+            .any(|l| l.starts_with("::error file=docs/overdue.md,line=12,col=5,title=broken-link::")),
         "{}",
         r.stdout
     );

@@ -9,11 +9,18 @@ use smsdoc::layout::{FileData, EXPORTS};
 use smsdoc::site::{BuildOptions, Site};
 use std::path::Path;
 
-fn site() -> Site {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/handbook");
-    let config = smsdoc::config::load(&root).expect("fixture config");
+/// The fixture, copied out of this repository (whose Git history would
+/// otherwise show in the contexts).
+fn site() -> (tempfile::TempDir, Site) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/handbook"),
+        dir.path(),
+    );
+    let config = smsdoc::config::load(dir.path()).expect("fixture config");
     let today = smsdoc::dates::parse_date(crate::common::TODAY).expect("date");
-    Site::load(config, BuildOptions { today, drafts: true }).expect("fixture loads")
+    let site = Site::load(config, BuildOptions { today, drafts: true }).expect("fixture loads");
+    (dir, site)
 }
 
 fn settings() -> insta::Settings {
@@ -26,7 +33,7 @@ fn settings() -> insta::Settings {
 
 #[test]
 fn every_page_kind_has_a_pinned_context() {
-    let site = site();
+    let (_dir, site) = site();
     let shared = SiteData::shared(&site);
     settings().bind(|| {
         let pages = smsdoc::pages::list_pages(&site, &shared);
@@ -61,7 +68,7 @@ fn every_page_kind_has_a_pinned_context() {
 
 #[test]
 fn every_export_is_pinned() {
-    let site = site();
+    let (_dir, site) = site();
     settings().bind(|| {
         for (export, path) in EXPORTS {
             for file in smsdoc::exports::files(&site, export) {

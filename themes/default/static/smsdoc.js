@@ -208,7 +208,8 @@
       return '<li class="search-result"><h2><a href="' + esc(BASE + o.url) + '">' + mark(o.title, terms) + '</a></h2>' +
         '<p class="search-result__meta"><span class="doc-id">' + mark(o.id, terms) + '</span> · ' +
         esc(o.type.charAt(0).toUpperCase() + o.type.slice(1)) + (o.status !== 'approved' ? ' · ' + esc(o.status) : '') +
-        (o.owner ? ' · ' + mark(o.owner, terms) : '') + (o.clauses ? ' · clauses ' + mark(o.clauses, terms) : '') + '</p>' +
+        (o.owner ? ' · ' + mark(o.owner, terms) : '') + (o.clauses ? ' · clauses ' + mark(o.clauses, terms) : '') +
+        (o.changed ? ' · changed ' + esc(o.changed) : '') + '</p>' +
         '<p class="search-result__snippet">' + mark(o.excerpt, terms) + (also.length ? ' <span class="muted">Also mentions</span> ' + also.join(', ') : '') + '</p></li>';
     }).join('');
     var n = hits.length;

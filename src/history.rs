@@ -1,0 +1,364 @@
+//! Document control from Git: which commits changed each file of the
+//! handbook (renames followed), the text of a file at any of them, and the
+//! build identity (commit, date, whether the work tree differs). Read with
+//! gitoxide (`gix`, pure Rust); nothing here runs the `git` program.
+//!
+//! History is the first-parent-free walk `git log` does: every commit
+//! reachable from HEAD, newest first, each non-merge commit compared with
+//! its parent (a merge brings no change of its own unless it resolves one,
+//! which is then seen in the commits it merges). In a shallow clone the
+//! oldest commits are missing: the boundary commit is not taken to have
+//! created every file, and [`History::shallow`] says so.
+
+use gix::bstr::ByteSlice;
+use jiff::civil::Date;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One commit as the site shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Commit {
+    /// Abbreviated id (7 hex digits).
+    pub id: String,
+    /// Author date, in the author's own time zone.
+    pub date: Date,
+    /// Author name (invalid UTF-8 replaced).
+    pub author: String,
+    /// First line of the message.
+    pub subject: String,
+}
+
+/// A commit that changed a file.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Index into [`History::commits`].
+    pub commit: usize,
+    /// Repository path of the file in that commit (before a later rename).
+    pub path: String,
+    /// The file's content after the commit; `None` when it deleted it.
+    pub blob: Option<gix::ObjectId>,
+}
+
+/// Which revision a build shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Identity {
+    /// Abbreviated id of HEAD.
+    pub commit: String,
+    /// HEAD's commit date (`YYYY-MM-DD`).
+    pub date: String,
+    /// A file of the handbook differs from HEAD (edited, added or deleted
+    /// and not committed).
+    pub modified: bool,
+    /// The clone has no full history (e.g. CI's default depth of 1).
+    pub shallow: bool,
+}
+
+/// The Git history of a handbook.
+pub struct History {
+    repo: gix::ThreadSafeRepository,
+    /// Newest first.
+    pub commits: Vec<Commit>,
+    /// Changes by path relative to the handbook root (`docs/x.md`), newest
+    /// first, following renames.
+    changes: HashMap<String, Vec<Change>>,
+    /// The handbook root relative to the repository's work tree (`""` or
+    /// `handbook/`).
+    prefix: String,
+    pub head: Option<gix::ObjectId>,
+    pub head_commit: Option<Commit>,
+    /// The oldest commits are missing (a shallow clone).
+    pub shallow: bool,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History")
+            .field("commits", &self.commits.len())
+            .field("files", &self.changes.len())
+            .field("shallow", &self.shallow)
+            .finish()
+    }
+}
+
+/// Why history could not be read (the site is built without it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable(pub String);
+
+fn err(what: &str, e: impl std::fmt::Display) -> Unreadable {
+    Unreadable(format!("{what}: {e}"))
+}
+
+impl History {
+    /// The history of the repository holding `root`. `Ok(None)` when `root`
+    /// is in no Git repository, or the repository has no commit yet.
+    pub fn load(root: &Path) -> Result<Option<History>, Unreadable> {
+        let repo = match gix::discover(root) {
+            Ok(r) => r,
+            Err(_) => return Ok(None),
+        };
+        let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+            return Ok(None); // a bare repository: nothing is checked out
+        };
+        let prefix = relative_prefix(&workdir, root);
+        let head = match repo.head_id() {
+            Ok(id) => id.detach(),
+            Err(_) => return Ok(None), // unborn: no commit yet
+        };
+        let shallow = repo.is_shallow().unwrap_or(false);
+        let mut history = History {
+            repo: repo.clone().into_sync(),
+            commits: Vec::new(),
+            changes: HashMap::new(),
+            prefix,
+            head: Some(head),
+            head_commit: None,
+            shallow,
+        };
+        history.walk(&repo, head)?;
+        // HEAD itself, whether or not it touched the handbook.
+        history.head_commit = repo.find_commit(head).ok().map(|c| describe(&c, head));
+        Ok(Some(history))
+    }
+
+    fn walk(&mut self, repo: &gix::Repository, head: gix::ObjectId) -> Result<(), Unreadable> {
+        use gix::revision::walk::Sorting;
+        use gix::traverse::commit::simple::CommitTimeOrder;
+        let walk = repo
+            .rev_walk([head])
+            .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
+            .all()
+            .map_err(|e| err("cannot walk the history", e))?;
+        let mut cache = repo
+            .diff_resource_cache_for_tree_diff()
+            .map_err(|e| err("cannot prepare diffs", e))?;
+        let mut state = gix::diff::tree::State::default();
+        let options = gix::diff::tree_with_rewrites::Options {
+            location: Some(gix::diff::tree::recorder::Location::Path),
+            rewrites: Some(gix::diff::Rewrites::default()),
+        };
+        // A path as older commits know it → the path the file has now.
+        let mut now_called: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        let empty = repo.empty_tree();
+        for info in walk {
+            let info = info.map_err(|e| err("cannot read a commit", e))?;
+            let commit = repo.find_commit(info.id).map_err(|e| err("cannot read a commit", e))?;
+            let stored_parents = commit.parent_ids().count();
+            // A merge's changes are those of the commits it brings in.
+            if info.parent_ids.len() > 1 {
+                continue;
+            }
+            // A shallow boundary: its parents exist but are not here, so
+            // what it changed is unknown (it did not create every file).
+            if info.parent_ids.is_empty() && stored_parents > 0 {
+                self.shallow = true;
+                continue;
+            }
+            let tree = commit.tree().map_err(|e| err("cannot read a tree", e))?;
+            let parent_tree = match info.parent_ids.first() {
+                Some(p) => repo
+                    .find_commit(*p)
+                    .and_then(|c| c.tree())
+                    .map_err(|e| err("cannot read a parent tree", e))?,
+                None => empty.clone(),
+            };
+            let mut touched: Vec<Touched> = Vec::new();
+            gix::diff::tree_with_rewrites(
+                gix::objs::TreeRefIter::from_bytes(&parent_tree.data, parent_tree.id.kind()),
+                gix::objs::TreeRefIter::from_bytes(&tree.data, tree.id.kind()),
+                &mut cache,
+                &mut state,
+                &repo.objects,
+                |change| {
+                    use gix::diff::tree_with_rewrites::ChangeRef;
+                    match change {
+                        ChangeRef::Addition {
+                            location,
+                            entry_mode,
+                            id,
+                            ..
+                        }
+                        | ChangeRef::Modification {
+                            location,
+                            entry_mode,
+                            id,
+                            ..
+                        } if entry_mode.is_blob() => touched.push((location.to_vec(), None, Some(id.to_owned()))),
+                        ChangeRef::Deletion {
+                            location, entry_mode, ..
+                        } if entry_mode.is_blob() => touched.push((location.to_vec(), None, None)),
+                        ChangeRef::Rewrite {
+                            source_location,
+                            location,
+                            entry_mode,
+                            id,
+                            copy: false,
+                            ..
+                        } if entry_mode.is_blob() => {
+                            touched.push((location.to_vec(), Some(source_location.to_vec()), Some(id.to_owned())))
+                        }
+                        _ => {}
+                    }
+                    Ok(std::ops::ControlFlow::Continue(()))
+                },
+                options.clone(),
+            )
+            .map_err(|e| err("cannot compare trees", e))?;
+            cache.clear_resource_cache_keep_allocation();
+            if touched.is_empty() {
+                continue;
+            }
+            let index = self.commits.len();
+            let mut relevant = false;
+            for (path, renamed_from, blob) in touched {
+                let current = now_called.get(&path).cloned().unwrap_or_else(|| path.clone());
+                let Some(rel) = current
+                    .to_str()
+                    .ok()
+                    .and_then(|p| p.strip_prefix(self.prefix.as_str()))
+                    .map(str::to_string)
+                else {
+                    continue;
+                };
+                relevant = true;
+                self.changes.entry(rel).or_default().push(Change {
+                    commit: index,
+                    path: path.to_str_lossy().into_owned(),
+                    blob,
+                });
+                if let Some(old) = renamed_from {
+                    now_called.insert(old, current);
+                }
+            }
+            if relevant {
+                self.commits.push(describe(&commit, info.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The commits that changed `file` (relative to the handbook root),
+    /// newest first.
+    pub fn changes(&self, file: &Path) -> &[Change] {
+        self.changes
+            .get(&crate::diagnostics::slash_path(file))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The text of a file version (`None` when unreadable or not UTF-8).
+    pub fn text(&self, blob: gix::ObjectId) -> Option<String> {
+        let repo = self.repo.to_thread_local();
+        let blob = repo.find_blob(blob).ok()?;
+        let mut t = String::from_utf8(blob.data.clone()).ok()?;
+        if t.starts_with('\u{feff}') {
+            t.drain(..3);
+        }
+        Some(t)
+    }
+
+    /// Which revision a build of these files shows: `files` are the
+    /// handbook's source files (absolute); a file that is not in HEAD, or
+    /// differs from it, marks the work tree modified, and so does a file
+    /// of HEAD's content folder that is gone.
+    pub fn identity(&self, root: &Path, content_dir: &Path, files: &[PathBuf]) -> Identity {
+        let Some(head) = &self.head_commit else {
+            return Identity::default();
+        };
+        Identity {
+            commit: head.id.clone(),
+            date: head.date.to_string(),
+            modified: self.modified(root, content_dir, files),
+            shallow: self.shallow,
+        }
+    }
+
+    fn modified(&self, root: &Path, content_dir: &Path, files: &[PathBuf]) -> bool {
+        let repo = self.repo.to_thread_local();
+        let Some(tree) = self.head.and_then(|h| repo.find_commit(h).ok()?.tree().ok()) else {
+            return true;
+        };
+        let mut in_head: HashMap<String, gix::ObjectId> = HashMap::new();
+        let mut rec = gix::traverse::tree::Recorder::default();
+        if tree.traverse().breadthfirst(&mut rec).is_err() {
+            return true;
+        }
+        for e in rec.records {
+            if e.mode.is_blob() {
+                if let Ok(p) = e.filepath.to_str() {
+                    if let Some(rel) = p.strip_prefix(self.prefix.as_str()) {
+                        in_head.insert(rel.to_string(), e.oid);
+                    }
+                }
+            }
+        }
+        let content_rel = crate::diagnostics::slash_path(content_dir.strip_prefix(root).unwrap_or(content_dir));
+        let mut seen = 0;
+        for f in files {
+            let rel = crate::diagnostics::slash_path(f.strip_prefix(root).unwrap_or(f));
+            let Ok(bytes) = std::fs::read(f) else {
+                return true;
+            };
+            let Ok(id) = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &bytes) else {
+                return true;
+            };
+            match in_head.get(&rel) {
+                Some(h) if *h == id => seen += 1,
+                _ => return true,
+            }
+        }
+        // Files of the content folder in HEAD that the work tree lacks.
+        let in_content = in_head
+            .keys()
+            .filter(|k| k.starts_with(&format!("{content_rel}/")))
+            .count();
+        let listed_in_content = files.iter().filter(|f| f.starts_with(content_dir)).count();
+        in_content > listed_in_content || seen < files.len()
+    }
+}
+
+/// A file a commit changed: its path, the path it was renamed from, and
+/// its content after the commit (`None`: deleted).
+type Touched = (Vec<u8>, Option<Vec<u8>>, Option<gix::ObjectId>);
+
+/// `root` relative to `workdir`, with a trailing `/` (or `""`).
+fn relative_prefix(workdir: &Path, root: &Path) -> String {
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let (w, r) = (canon(workdir), canon(root));
+    match r.strip_prefix(&w) {
+        Ok(rel) if !rel.as_os_str().is_empty() => format!("{}/", crate::diagnostics::slash_path(rel)),
+        _ => String::new(),
+    }
+}
+
+fn describe(commit: &gix::Commit<'_>, id: gix::ObjectId) -> Commit {
+    let (author, date) = match commit.author() {
+        Ok(sig) => {
+            let date = sig
+                .time()
+                .ok()
+                .and_then(|t| civil_date(t.seconds, t.offset))
+                .unwrap_or_default();
+            (sig.name.to_str_lossy().trim().to_string(), date)
+        }
+        Err(_) => (String::new(), Date::default()),
+    };
+    let subject = commit
+        .message_raw_sloppy()
+        .lines()
+        .next()
+        .map(|l| l.to_str_lossy().trim().to_string())
+        .unwrap_or_default();
+    let hex = id.to_hex().to_string();
+    Commit {
+        id: hex.chars().take(7).collect(),
+        date,
+        author,
+        subject,
+    }
+}
+
+/// The calendar date of a Git timestamp in its own time zone.
+fn civil_date(seconds: i64, offset: i32) -> Option<Date> {
+    let ts = jiff::Timestamp::from_second(seconds).ok()?;
+    let tz = jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(offset).ok()?);
+    Some(ts.to_zoned(tz).date())
+}
