@@ -271,6 +271,7 @@ fn diag_fixtures_report_exactly_their_findings() {
         ("diag-reviews", 0),
         ("diag-coverage", 0),
         ("diag-io", 1),
+        ("diag-approvals", 0),
     ];
     let on_disk: Vec<String> = std::fs::read_dir(fixtures_dir())
         .unwrap()

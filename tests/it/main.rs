@@ -11,6 +11,7 @@ mod architecture;
 mod cli;
 mod coverage;
 mod example;
+mod history;
 mod init;
 mod kill;
 mod layout;
