@@ -319,6 +319,21 @@ impl History {
 /// its content after the commit (`None`: deleted).
 type Touched = (Vec<u8>, Option<Vec<u8>>, Option<gix::ObjectId>);
 
+/// The Git directory of the repository holding `root`, when there is one
+/// (the preview server watches its `HEAD` and `refs` to reload history
+/// after a commit).
+pub fn git_dir(root: &Path) -> Option<PathBuf> {
+    let repo = gix::discover(root).ok()?;
+    repo.workdir()?;
+    Some(repo.git_dir().to_path_buf())
+}
+
+/// Whether `path` (in `git_dir`) moves HEAD or a branch: a commit,
+/// checkout, reset or pull.
+pub fn moves_head(git_dir: &Path, path: &Path) -> bool {
+    path == git_dir.join("HEAD") || path == git_dir.join("packed-refs") || path.starts_with(git_dir.join("refs"))
+}
+
 /// `root` relative to `workdir`, with a trailing `/` (or `""`).
 fn relative_prefix(workdir: &Path, root: &Path) -> String {
     let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());

@@ -37,6 +37,9 @@ use std::path::{Path, PathBuf};
 pub enum Change {
     /// `smsdoc.toml`: everything is reloaded.
     Config,
+    /// A commit, checkout or reset moved HEAD: history is read again (with
+    /// everything else).
+    History,
     /// A catalogue file named in the config: everything is reloaded.
     Catalogue,
     /// A template or theme file: everything is rendered again.
@@ -53,7 +56,10 @@ pub enum Change {
 
 /// Sorts a changed path into a [`Change`]. `output_dirs` are never input
 /// (the preview server may write the site there with `--out`).
-pub fn classify(config: &Config, output_dirs: &[PathBuf], path: &Path) -> Change {
+pub fn classify(config: &Config, output_dirs: &[PathBuf], git_dir: Option<&Path>, path: &Path) -> Change {
+    if git_dir.is_some_and(|g| crate::history::moves_head(g, path)) {
+        return Change::History;
+    }
     let path = crate::paths::normalise(path);
     let root = crate::paths::normalise(&config.root);
     let under = |dir: &Path| -> Option<PathBuf> {
@@ -832,7 +838,8 @@ mod tests {
     fn classification() {
         let (dir, site) = handbook();
         let root = dir.path();
-        let c = |p: &str| classify(&site.config, &[root.join("public")], &root.join(p));
+        let git = root.join(".git");
+        let c = |p: &str| classify(&site.config, &[root.join("public")], Some(&git), &root.join(p));
         assert_eq!(c("smsdoc.toml"), Change::Config);
         assert_eq!(c("templates/page.html"), Change::Template);
         assert_eq!(c("templates/.page.html.swp"), Change::Ignored);
@@ -840,6 +847,9 @@ mod tests {
         assert_eq!(c("docs/.x.md.swp"), Change::Ignored);
         assert_eq!(c("docs/x.md~"), Change::Ignored);
         assert_eq!(c("docs/.git/index"), Change::Ignored);
+        assert_eq!(c(".git/HEAD"), Change::History);
+        assert_eq!(c(".git/refs/heads/main"), Change::History);
+        assert_eq!(c(".git/index"), Change::Ignored);
         assert_eq!(c("public/index.html"), Change::Ignored);
         assert_eq!(c("static/site.css"), Change::Static(root.join("static/site.css")));
         assert_eq!(c("static/#site.css#"), Change::Ignored);

@@ -244,6 +244,14 @@ fn watch_targets(config: &Config) -> Vec<(PathBuf, bool)> {
     }
     let mut flat = vec![n(&config.root)];
     flat.extend(config.catalogues.iter().filter_map(|c| c.parent().map(n)));
+    // HEAD and the branches: a commit reloads the history.
+    if let Some(git) = config.history.then(|| crate::history::git_dir(&config.root)).flatten() {
+        let refs = n(&git.join("refs"));
+        if !covered(&refs, &out) {
+            out.push((refs, true));
+        }
+        flat.push(n(&git));
+    }
     for p in flat {
         if !covered(&p, &out) && !out.contains(&(p.clone(), false)) {
             out.push((p, false));
@@ -655,6 +663,8 @@ struct Builder<'a> {
     received: u64,
     /// The last configuration that loaded (for classifying paths).
     config: Config,
+    /// The Git directory whose HEAD and refs reload the history.
+    git_dir: Option<PathBuf>,
     /// The handbook as it is on disk; `None` while the configuration or a
     /// catalogue is broken.
     site: Option<Site>,
@@ -704,6 +714,11 @@ impl<'a> Builder<'a> {
             shared,
             notifier,
             received: 0,
+            git_dir: config
+                .history
+                .then(|| crate::history::git_dir(&config.root))
+                .flatten()
+                .map(|g| crate::paths::normalise(&g)),
             config,
             site: None,
             templates: None,
@@ -893,7 +908,7 @@ impl<'a> Builder<'a> {
         let mut names: Vec<String> = Vec::new();
         let mut changed_files = HashSet::new();
         for p in paths {
-            let change = rebuild::classify(&self.config, &outs, p);
+            let change = rebuild::classify(&self.config, &outs, self.git_dir.as_deref(), p);
             if change == Change::Ignored {
                 continue;
             }
@@ -901,7 +916,7 @@ impl<'a> Builder<'a> {
             names.push(crate::diagnostics::slash_path(rel));
             changed_files.insert(rel.to_path_buf());
             match change {
-                Change::Config | Change::Catalogue | Change::Template => full = true,
+                Change::Config | Change::Catalogue | Change::Template | Change::History => full = true,
                 Change::Content(p) => content.push(p),
                 Change::Static(p) => match self.static_key(&p) {
                     // Served from disk: only open pages need to reload.

@@ -811,3 +811,42 @@ fn open_starts_the_browser_with_the_url() {
     let opened = std::fs::read_to_string(&log).unwrap();
     assert_eq!(opened.trim(), format!("http://{}/", server.addr));
 }
+
+/// History is read at start and again when a commit moves HEAD, not on
+/// every save: a commit shows on the page without restarting the server.
+#[test]
+fn a_commit_updates_the_change_history_without_a_restart() {
+    let git = |root: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Dana Editor",
+                "-c",
+                "user.email=d@example.org",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(root)
+            .env_remove("GIT_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let s = start_with(
+        |root| {
+            git(root, &["init", "-q"]);
+            git(root, &["add", "-A"]);
+            git(root, &["commit", "-q", "-m", "First handbook"]);
+        },
+        &[],
+    );
+    let page = "/procedures/incident/";
+    let r = s.wait_for(page, "the first commit", |r| r.text().contains("(1 commit)"));
+    assert!(r.text().contains("First handbook"));
+    let text = std::fs::read_to_string(s.root.join("docs/procedures/incident.md")).unwrap();
+    s.write("docs/procedures/incident.md", &format!("{text}\nOne more step.\n"));
+    git(&s.root, &["commit", "-q", "-am", "Second change"]);
+    let r = s.wait_for(page, "the second commit", |r| r.text().contains("(2 commits)"));
+    assert!(r.text().contains("Second change"));
+}
