@@ -15,6 +15,7 @@ pub mod context;
 pub mod coverage;
 pub mod dates;
 pub mod diagnostics;
+pub mod diff;
 pub mod exports;
 pub mod frontmatter;
 pub mod history;

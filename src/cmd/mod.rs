@@ -14,6 +14,7 @@ use smsdoc::templates::Templates;
 mod build;
 mod check;
 mod clauses;
+mod diff;
 mod export;
 mod init;
 mod serve;
@@ -22,6 +23,7 @@ use build::BuildArgs;
 use check::CheckArgs;
 use clauses::ClausesArgs;
 use codespan_reporting::term::termcolor::ColorChoice;
+use diff::DiffArgs;
 use export::ExportArgs;
 use init::InitArgs;
 use jiff::civil::Date;
@@ -80,6 +82,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a clause catalogue (and its required-document keys).
     Clauses(ClausesArgs),
+    /// What changes between two Git revisions of the handbook (documents, approvals, coverage, errors).
+    Diff(DiffArgs),
     /// Print coverage, the register or review dates to stdout.
     Export(ExportArgs),
     /// Create a starter handbook: config, folders and one draft per required document.
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(a) => build::build(&g, &a),
         Command::Check(a) => check::check(&g, &a),
         Command::Clauses(a) => clauses::clauses(&g, &a),
+        Command::Diff(a) => diff::diff(&g, &a),
         Command::Export(a) => export::export(&g, &a),
         Command::Serve(a) => serve::serve(&g, &a),
         Command::Init(a) => init::init(&g, &a),

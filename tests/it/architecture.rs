@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["coverage", "reviews", "approval"],
     &["layout"],
     &["site", "output"],
-    &["context", "report", "search"],
+    &["context", "report", "search", "diff"],
     &["exports"],
     &["pages"],
     &["rebuild"],

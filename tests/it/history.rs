@@ -330,3 +330,64 @@ fn history_can_be_turned_off() {
     assert!(changed_after(&v).is_empty());
     assert!(v["build"].is_null());
 }
+
+#[test]
+fn diff_names_what_a_change_does_and_fails_on_lost_coverage_or_new_errors() {
+    let hb = Handbook::empty();
+    let root = hb.path("");
+    hb.write("smsdoc.toml", "title = \"T\"\n");
+    git(&root, &["init", "-q"], "2026-01-20");
+    hb.write(
+        "docs/incident.md",
+        procedure("1.0", "2026-02-01", "2026-02-01", "Log the incident."),
+    );
+    commit_all(&root, "2026-02-01", "Approved incident procedure");
+    git(&root, &["tag", "v1"], "2026-02-01");
+    // The change: the procedure is retired, a draft successor appears with
+    // a broken link, and a record is approved.
+    hb.write(
+        "docs/incident.md",
+        procedure("1.0", "2026-02-01", "2026-02-01", "Log the incident.")
+            .replace("status: approved", "status: retired"),
+    );
+    hb.write(
+        "docs/incident-v2.md",
+        "---\nid: PRO-002\ntitle: Incident management v2\ntype: procedure\nowner: Service Desk Manager\nstatus: draft\nversion: \"2.0\"\nclauses: [\"8.6.1\"]\n---\nSee [[PRO-404]].\n",
+    );
+    let r = hb.run(&["diff", "v1", "--today", TODAY]).expect(1);
+    assert!(r.stdout.contains("Handbook changes: v1 → work tree"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("this change loses coverage and adds errors"),
+        "{}",
+        r.stdout
+    );
+    let r = hb
+        .run(&["diff", "v1", "--today", TODAY, "--format", "markdown"])
+        .expect(1);
+    let md = r.stdout;
+    assert!(md.starts_with("### Handbook changes: `v1` → `work tree`"), "{md}");
+    assert!(md.contains("**Added** (1)\n\n- PRO-002 Incident management v2"), "{md}");
+    assert!(md.contains("**Retired** (1)\n\n- PRO-001 Incident management"), "{md}");
+    assert!(md.contains("- iso20000-1:2018 8.6.1 Incident management"), "{md}");
+    let v: Value = serde_json::from_str(
+        &hb.run(&["diff", "v1", "--today", TODAY, "--format", "json", "--fail-on", "none"])
+            .expect(0)
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(v["clauses_lost"][0]["key"], "8.6.1");
+    assert_eq!(v["new_errors"][0]["code"], "broken-link");
+    assert_eq!(v["new_errors"][0]["file"], "docs/incident-v2.md");
+    assert_eq!(v["added"][0]["id"], "PRO-002");
+    // Two revisions, both committed; only errors fail.
+    commit_all(&root, "2026-03-01", "Retire v1");
+    let r = hb
+        .run(&["diff", "v1", "HEAD", "--today", TODAY, "--fail-on", "errors"])
+        .expect(1);
+    assert!(r.stdout.contains("v1 → HEAD"));
+    let r = hb.run(&["diff", "HEAD", "HEAD", "--today", TODAY]).expect(0);
+    assert!(r.stdout.contains("No change"), "{}", r.stdout);
+    // A revision that does not exist is a usage error.
+    let r = hb.run(&["diff", "no-such-branch"]).expect(2);
+    assert!(r.stderr.contains("unknown revision `no-such-branch`"), "{}", r.stderr);
+}
