@@ -92,10 +92,14 @@ impl History {
     /// The history of the repository holding `root`. `Ok(None)` when `root`
     /// is in no Git repository, or the repository has no commit yet.
     pub fn load(root: &Path) -> Result<Option<History>, Unreadable> {
-        let repo = match gix::discover(root) {
+        let mut repo = match gix::discover(root) {
             Ok(r) => r,
             Err(_) => return Ok(None),
         };
+        // Each commit's diff reads the changed folders' trees of it and its
+        // parent: without a cache, large folders are decompressed (and
+        // their deltas resolved) again and again.
+        repo.object_cache_size_if_unset(64 * 1024 * 1024);
         let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
             return Ok(None); // a bare repository: nothing is checked out
         };
