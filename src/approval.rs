@@ -233,6 +233,7 @@ fn first_change_after(history: &History, changes: &[crate::history::Change], app
     Check::Unchanged
 }
 
+#[derive(Clone)]
 enum Check {
     Unchanged,
     Changed {
@@ -305,7 +306,7 @@ pub fn integrity(docs: &[Document], control: &DocumentControl) -> Vec<Diagnostic
 /// a commit changes the answer).
 pub struct DocumentControl {
     pub history: History,
-    checks: Mutex<HashMap<(String, Date), CachedCheck>>,
+    checks: Mutex<HashMap<(String, Date), Check>>,
 }
 
 impl std::fmt::Debug for DocumentControl {
@@ -326,46 +327,12 @@ impl DocumentControl {
     fn cached_check(&self, file: &std::path::Path, approved_on: Date, compute: impl FnOnce() -> Check) -> Check {
         let key = (crate::diagnostics::slash_path(file), approved_on);
         if let Some(hit) = self.checks.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return hit.into();
+            return hit;
         }
         let result = compute();
         if let Ok(mut m) = self.checks.lock() {
-            m.insert(key, CachedCheck::from(&result));
+            m.insert(key, result.clone());
         }
         result
-    }
-}
-
-/// [`Check`] as kept in the history's cache.
-#[derive(Clone)]
-enum CachedCheck {
-    Unchanged,
-    Changed(Commit, Option<String>),
-    Unknown,
-}
-
-impl From<&Check> for CachedCheck {
-    fn from(c: &Check) -> Self {
-        match c {
-            Check::Unchanged => CachedCheck::Unchanged,
-            Check::Changed {
-                commit,
-                baseline_version,
-            } => CachedCheck::Changed(commit.clone(), baseline_version.clone()),
-            Check::Unknown => CachedCheck::Unknown,
-        }
-    }
-}
-
-impl From<CachedCheck> for Check {
-    fn from(c: CachedCheck) -> Self {
-        match c {
-            CachedCheck::Unchanged => Check::Unchanged,
-            CachedCheck::Changed(commit, baseline_version) => Check::Changed {
-                commit,
-                baseline_version,
-            },
-            CachedCheck::Unknown => Check::Unknown,
-        }
     }
 }

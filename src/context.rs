@@ -180,12 +180,7 @@ impl DocFields {
             next_review: date(site.reviews[i].next),
             tags: d.tags.clone(),
             confidentiality: d.confidentiality.as_str(),
-            last_changed: site.control.as_ref().and_then(|c| {
-                c.history
-                    .changes(&d.file)
-                    .first()
-                    .map(|ch| c.history.commits[ch.commit].date.to_string())
-            }),
+            last_changed: site.last_changed(i),
         }
     }
 }
@@ -289,15 +284,8 @@ impl DocPage {
                 })
                 .collect(),
             content,
-            history: site.control.as_ref().map_or_else(Vec::new, |c| {
-                c.history
-                    .changes(&d.file)
-                    .iter()
-                    .take(site.config.history_entries)
-                    .map(|ch| c.history.commits[ch.commit].clone())
-                    .collect()
-            }),
-            history_count: site.control.as_ref().map_or(0, |c| c.history.changes(&d.file).len()),
+            history: site.commits_of(i).take(site.config.history_entries).cloned().collect(),
+            history_count: site.commits_of(i).count(),
             backlinks: summaries(site, &g.backlinks[i]),
             related: summaries(site, &g.related[i]),
             supersedes: g.supersedes[i]
@@ -340,12 +328,7 @@ impl RegisterData {
                 .map(|i| {
                     let d = &site.docs[i];
                     RegisterRow {
-                        last_changed: site.control.as_ref().and_then(|c| {
-                            c.history
-                                .changes(&d.file)
-                                .first()
-                                .map(|ch| c.history.commits[ch.commit].date.to_string())
-                        }),
+                        last_changed: site.last_changed(i),
                         summary: DocSummary::new(site, i),
                         approved_by: d.approved_by.clone(),
                         approved_on: d.approved_on.map(|x| x.to_string()),

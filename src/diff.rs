@@ -98,11 +98,7 @@ pub fn checkout(root: &Path, revision: &str) -> Result<(tempfile::TempDir, PathB
         .workdir()
         .ok_or_else(|| DiffError("the repository has no work tree".into()))?
         .to_path_buf();
-    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let prefix = match canon(root).strip_prefix(canon(&workdir)) {
-        Ok(rel) if !rel.as_os_str().is_empty() => format!("{}/", crate::diagnostics::slash_path(rel)),
-        _ => String::new(),
-    };
+    let prefix = crate::history::relative_prefix(&workdir, root);
     let commit = repo
         .rev_parse_single(revision)
         .map_err(|e| DiffError(format!("unknown revision `{revision}`: {e}")))?

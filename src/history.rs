@@ -295,7 +295,6 @@ impl History {
             }
         }
         let content_rel = crate::diagnostics::slash_path(content_dir.strip_prefix(root).unwrap_or(content_dir));
-        let mut seen = 0;
         for f in files {
             let rel = crate::diagnostics::slash_path(f.strip_prefix(root).unwrap_or(f));
             let Ok(bytes) = std::fs::read(f) else {
@@ -304,18 +303,15 @@ impl History {
             let Ok(id) = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &bytes) else {
                 return true;
             };
-            match in_head.get(&rel) {
-                Some(h) if *h == id => seen += 1,
-                _ => return true,
+            if in_head.get(&rel) != Some(&id) {
+                return true;
             }
         }
-        // Files of the content folder in HEAD that the work tree lacks.
-        let in_content = in_head
-            .keys()
-            .filter(|k| k.starts_with(&format!("{content_rel}/")))
-            .count();
-        let listed_in_content = files.iter().filter(|f| f.starts_with(content_dir)).count();
-        in_content > listed_in_content || seen < files.len()
+        // Every file matches HEAD; a file of HEAD's content folder that the
+        // work tree lacks still makes it differ.
+        let content_prefix = format!("{content_rel}/");
+        let in_content = in_head.keys().filter(|k| k.starts_with(&content_prefix)).count();
+        in_content > files.iter().filter(|f| f.starts_with(content_dir)).count()
     }
 }
 
@@ -339,7 +335,7 @@ pub fn moves_head(git_dir: &Path, path: &Path) -> bool {
 }
 
 /// `root` relative to `workdir`, with a trailing `/` (or `""`).
-fn relative_prefix(workdir: &Path, root: &Path) -> String {
+pub fn relative_prefix(workdir: &Path, root: &Path) -> String {
     let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
     let (w, r) = (canon(workdir), canon(root));
     match r.strip_prefix(&w) {

@@ -327,16 +327,7 @@ pub fn index_from(site: &Site, mut entries: Vec<Option<SearchEntry>>) -> Vec<u8>
                 .split(' ')
                 .filter_map(|w| ids.get(w).map(String::as_str))
                 .collect();
-            let changed = site
-                .control
-                .as_ref()
-                .and_then(|c| {
-                    c.history
-                        .changes(&d.file)
-                        .first()
-                        .map(|ch| c.history.commits[ch.commit].date.to_string())
-                })
-                .unwrap_or_default();
+            let changed = site.last_changed(i).unwrap_or_default();
             let row = (
                 &d.id,
                 &d.title,

@@ -283,6 +283,22 @@ impl Site {
         }
     }
 
+    /// The commits that changed document `i`, newest first (none without
+    /// Git history).
+    pub fn commits_of(&self, i: usize) -> impl Iterator<Item = &crate::history::Commit> {
+        self.control.iter().flat_map(move |c| {
+            c.history
+                .changes(&self.docs[i].file)
+                .iter()
+                .map(|ch| &c.history.commits[ch.commit])
+        })
+    }
+
+    /// When document `i` last changed in Git (`YYYY-MM-DD`).
+    pub fn last_changed(&self, i: usize) -> Option<String> {
+        self.commits_of(i).next().map(|c| c.date.to_string())
+    }
+
     /// Findings made outside the derivation (templates that do not parse,
     /// found when the caller loads them), kept in order with the others.
     pub fn add_diagnostics(&mut self, extra: Vec<Diagnostic>) {
