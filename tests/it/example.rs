@@ -130,3 +130,25 @@ fn the_cli_build_writes_exactly_the_rendered_site() {
     let page = String::from_utf8_lossy(&written["print/index.html"]).into_owned();
     assert!(page.matches("class=\"doc__body\"").count() >= 60);
 }
+
+/// Read in place, the example's documents have this repository's own Git
+/// history: none of its approved documents changed after its approval
+/// without a new version (in a shallow clone the check has nothing to
+/// compare and finds nothing either).
+#[test]
+fn example_approvals_match_its_git_history() {
+    let out = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+        .args(["check", "--today", "2026-12-03", "--format", "json", "--root"])
+        .arg(example())
+        .output()
+        .expect("smsdoc runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let changed: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "changed-after-approval")
+        .collect();
+    assert!(changed.is_empty(), "{changed:#?}");
+    assert!(v["build"]["commit"].is_string(), "the example is in a Git repository");
+}
