@@ -27,7 +27,7 @@ fn main() {
             "internal error: smsdoc {} hit a bug ({payload}{location}).\n\
              Please file an issue with the command you ran and, if you can, the document that triggered it.\n\
              Your previous output was not modified.",
-            env!("CARGO_PKG_VERSION")
+            cmd::VERSION
         );
     }));
     let cli = Cli::parse();

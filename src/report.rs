@@ -168,8 +168,11 @@ fn gh_escape(s: &str, property: bool) -> String {
     out
 }
 
-/// GitHub Actions workflow commands, one per finding.
-pub fn github(diags: &[Diagnostic]) -> String {
+/// GitHub Actions workflow commands, one per finding. GitHub places an
+/// annotation by its path from the repository's top, so file paths (relative
+/// to the handbook root) get `prefix`, the handbook's folder in the
+/// repository (empty when the handbook is the repository).
+pub fn github(diags: &[Diagnostic], prefix: &Path) -> String {
     let mut out = String::new();
     for d in diags {
         let level = match d.severity {
@@ -178,7 +181,7 @@ pub fn github(diags: &[Diagnostic]) -> String {
         };
         let mut props = Vec::new();
         if let Some(f) = &d.file {
-            props.push(format!("file={}", gh_escape(&slash_path(f), true)));
+            props.push(format!("file={}", gh_escape(&slash_path(&prefix.join(f)), true)));
             if d.line > 0 {
                 props.push(format!("line={}", d.line));
             }
@@ -300,7 +303,7 @@ mod tests {
     fn github_escaping() {
         let d = Diagnostic::error(Code::BrokenLink, "50% of\nlinks").at("docs/a,b.md", 3, 4);
         assert_eq!(
-            github(&[d]),
+            github(&[d], Path::new("")),
             "::error file=docs/a%2Cb.md,line=3,col=4,title=broken-link::50%25 of%0Alinks\n"
         );
     }
@@ -332,7 +335,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

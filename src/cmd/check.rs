@@ -45,7 +45,7 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
             let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Github => {
-            let _ = write!(stdout, "{}", report::github(&site.diags));
+            let _ = write!(stdout, "{}", report::github(&site.diags, &annotation_prefix(&root)));
         }
         Format::Junit => {
             let _ = write!(stdout, "{}", report::junit(Some(&site), &site.diags, fail_on_warnings));
@@ -72,8 +72,20 @@ fn check_stopped(g: &Global, a: &CheckArgs, diags: &[Diagnostic], root: &Path) -
             "{}",
             serde_json::to_string_pretty(&report::json_report(None, diags, today)).unwrap_or_default()
         ),
-        Format::Github => write!(stdout, "{}", report::github(diags)),
+        Format::Github => write!(stdout, "{}", report::github(diags, &annotation_prefix(root))),
         Format::Junit => write!(stdout, "{}", report::junit(None, diags, true)),
     };
     EXIT_USAGE
+}
+
+/// The handbook's folder as GitHub names paths: relative to the working
+/// directory (a workflow step runs in the checkout's top), so annotations
+/// land on the right file when the handbook is a subfolder of the repository.
+fn annotation_prefix(root: &Path) -> PathBuf {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let root = canon(root);
+    match std::env::current_dir() {
+        Ok(cwd) => root.strip_prefix(canon(&cwd)).map(Path::to_path_buf).unwrap_or(root),
+        Err(_) => root,
+    }
 }

@@ -14,19 +14,23 @@ use smsdoc::templates::Templates;
 mod build;
 mod check;
 mod clauses;
+mod completions;
 mod diff;
 mod export;
 mod init;
+mod man;
 mod serve;
 
 use build::BuildArgs;
 use check::CheckArgs;
 use clauses::ClausesArgs;
 use codespan_reporting::term::termcolor::ColorChoice;
+use completions::CompletionsArgs;
 use diff::DiffArgs;
 use export::ExportArgs;
 use init::InitArgs;
 use jiff::civil::Date;
+use man::ManArgs;
 use serve::ServeArgs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -37,10 +41,14 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_INTERNAL: i32 = 3;
 
+/// What `--version` prints after the name: the crate version and the Git
+/// commit it was built from (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SMSDOC_COMMIT"), ")");
+
 #[derive(Parser, Debug)]
 #[command(
     name = "smsdoc",
-    version,
+    version = VERSION,
     about = "Build, preview and check an ISO/IEC 20000-1 SMS handbook written in Markdown"
 )]
 pub struct Cli {
@@ -82,12 +90,16 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a clause catalogue (and its required-document keys).
     Clauses(ClausesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
     /// What changes between two Git revisions of the handbook (documents, approvals, coverage, errors).
     Diff(DiffArgs),
     /// Print coverage, the register or review dates to stdout.
     Export(ExportArgs),
     /// Create a starter handbook: config, folders and one draft per required document.
     Init(InitArgs),
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man(ManArgs),
     /// Preview the handbook in a browser; rebuilds and reloads on every save.
     Serve(ServeArgs),
 }
@@ -119,10 +131,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(a) => build::build(&g, &a),
         Command::Check(a) => check::check(&g, &a),
         Command::Clauses(a) => clauses::clauses(&g, &a),
+        Command::Completions(a) => completions::completions(&a),
         Command::Diff(a) => diff::diff(&g, &a),
         Command::Export(a) => export::export(&g, &a),
         Command::Serve(a) => serve::serve(&g, &a),
         Command::Init(a) => init::init(&g, &a),
+        Command::Man(a) => man::man(&a),
     }
 }
 

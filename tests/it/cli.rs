@@ -601,7 +601,27 @@ fn root_is_found_upward_and_with_the_flag() {
 fn version_and_help() {
     let hb = Handbook::empty();
     let r = hb.run(&["--version"]).expect(0);
-    assert_eq!(r.stdout.trim(), format!("smsdoc {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        r.stdout.trim(),
+        format!(
+            "smsdoc {} (commit {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("SMSDOC_COMMIT")
+        )
+    );
+    // Built from this repository, the commit is its HEAD (build.rs reruns when HEAD moves).
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    if std::env::var_os("SMSDOC_BUILD_COMMIT").is_none() {
+        if let Ok(head) = std::process::Command::new("git")
+            .args(["-C", manifest, "rev-parse", "--short=12", "HEAD"])
+            .output()
+        {
+            if head.status.success() {
+                let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+                assert_eq!(env!("SMSDOC_COMMIT"), head, "--version names another commit than HEAD");
+            }
+        }
+    }
     let r = hb.run(&["--help"]).expect(0);
     for cmd in ["build", "check", "clauses", "export", "init"] {
         assert!(r.stdout.contains(cmd), "--help lacks {cmd}:\n{}", r.stdout);
@@ -618,6 +638,40 @@ fn version_and_help() {
     hb.run(&["check", "--format", "xml"]).expect(2);
     hb.run(&["check", "--today", "2026-02-30"]).expect(2);
     hb.run(&["frobnicate"]).expect(2);
+}
+
+#[test]
+fn completions_and_man_page() {
+    let hb = Handbook::empty();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef smsdoc"),
+        ("fish", "complete -c smsdoc"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let r = hb.run(&["completions", shell]).expect(0);
+        assert!(r.stdout.contains(marker), "{shell} completion lacks {marker:?}");
+        for word in ["check", "serve", "today", "strict"] {
+            assert!(r.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    hb.run(&["completions", "tcsh"]).expect(2);
+    let r = hb.run(&["man"]).expect(0);
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH smsdoc 1"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(env!("SMSDOC_COMMIT")), "man page lacks the version");
+    for cmd in ["build", "check", "serve", "completions"] {
+        assert!(r.stdout.contains(cmd), "man page lacks {cmd}");
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let dir = out.path().join("man1");
+    hb.run(&["man", "--out", dir.to_str().expect("utf-8 path")]).expect(0);
+    for page in ["smsdoc.1", "smsdoc-check.1", "smsdoc-serve.1", "smsdoc-completions.1"] {
+        assert!(dir.join(page).is_file(), "man --out wrote no {page}");
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod adoption;
 mod architecture;
 mod cli;
 mod coverage;
