@@ -38,17 +38,26 @@ fn from_git() -> Option<String> {
         return None;
     }
     let id = git(&["-C", &manifest, "rev-parse", "--short=12", "HEAD"])?;
-    // Rebuild when HEAD moves: HEAD itself, the branch it points to, packed refs.
-    let mut watch = vec!["HEAD".to_string(), "packed-refs".to_string()];
-    if let Some(branch) = git(&["-C", &manifest, "symbolic-ref", "-q", "HEAD"]) {
-        watch.push(branch);
-    }
-    for w in watch {
-        if let Some(p) = git(&["-C", &manifest, "rev-parse", "--git-path", &w]) {
-            let p = Path::new(&manifest).join(p);
-            if p.exists() {
-                println!("cargo:rerun-if-changed={}", p.display());
-            }
+    // Rerun when HEAD moves: HEAD itself, the branch file it points to and
+    // packed-refs (where the branch may live instead).
+    if let Some(git_dir) = git(&["-C", &manifest, "rev-parse", "--absolute-git-dir"]) {
+        let git_dir = Path::new(&git_dir);
+        let mut watch = vec![git_dir.join("HEAD")];
+        // A linked worktree keeps its HEAD apart but branches in the common dir.
+        let common = git(&[
+            "-C",
+            &manifest,
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-common-dir",
+        ]);
+        let common = common.as_deref().map_or(git_dir, Path::new);
+        watch.push(common.join("packed-refs"));
+        if let Some(branch) = git(&["-C", &manifest, "symbolic-ref", "-q", "HEAD"]) {
+            watch.push(common.join(branch));
+        }
+        for p in watch.iter().filter(|p| p.exists()) {
+            println!("cargo:rerun-if-changed={}", p.display());
         }
     }
     Some(id)

@@ -17,6 +17,20 @@ use std::sync::Mutex;
 /// Fields whose change is a review, not a change of the approved text.
 const REVIEW_FIELDS: [&str; 3] = ["last_reviewed", "next_review", "review_interval"];
 
+/// Fields the document controller keeps up to date after approval: the
+/// document's class in the register, its place in a series, its retention,
+/// and the status of the findings it raised. Changing them is
+/// record-keeping, not a change of the approved text.
+const RECORD_KEEPING_FIELDS: [&str; 7] = [
+    "type",
+    "series",
+    "date",
+    "retention",
+    "retain_until",
+    "disposition",
+    "findings",
+];
+
 /// A review date further than this many intervals from the last review
 /// skips reviews.
 const MAX_INTERVALS_AHEAD: i32 = 3;
@@ -188,7 +202,7 @@ fn approvable(text: &str) -> Option<Approvable> {
     Some(Approvable {
         fields: entries
             .iter()
-            .filter(|(k, _, _)| !REVIEW_FIELDS.contains(&k.as_str()))
+            .filter(|(k, _, _)| !REVIEW_FIELDS.contains(&k.as_str()) && !RECORD_KEEPING_FIELDS.contains(&k.as_str()))
             .map(|(k, _, n)| (k.clone(), n.to_json()))
             .collect(),
         body: split.body.to_string(),

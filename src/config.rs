@@ -34,6 +34,54 @@ struct RawConfig {
     check: RawCheck,
     #[serde(default)]
     history: RawHistory,
+    #[serde(default)]
+    series: std::collections::BTreeMap<String, Spanned<RawSeries>>,
+    #[serde(default)]
+    exceptions: Vec<Spanned<RawException>>,
+}
+
+/// A date in smsdoc.toml, written as a TOML date (`2026-11-20`) or a
+/// string (`"2026-11-20"`); checked later, where the finding belongs.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DateText {
+    Date(toml::value::Datetime),
+    Text(String),
+}
+
+impl DateText {
+    fn text(&self) -> String {
+        match self {
+            DateText::Date(d) => d.to_string(),
+            DateText::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// `[series.<key>]`: records expected at planned intervals.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeries {
+    title: Option<String>,
+    every: Spanned<String>,
+    grace: Option<Spanned<String>>,
+    #[serde(default)]
+    clauses: Vec<Spanned<String>>,
+    owner: Option<String>,
+}
+
+/// `[[exceptions]]`: an accepted finding. Every value is checked later (by
+/// `exceptions`), so a missing reason or an unknown code is a finding at
+/// its line, not a stop.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    code: Option<Spanned<String>>,
+    target: Option<Spanned<String>>,
+    reason: Option<Spanned<String>>,
+    approved_by: Option<Spanned<String>>,
+    approved_on: Option<Spanned<DateText>>,
+    until: Option<Spanned<DateText>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +178,44 @@ fn default_require_clauses() -> Vec<Spanned<String>> {
         .collect()
 }
 
+/// A configured value and where in smsdoc.toml it is written (line and
+/// column 0 when it is a default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A record series (`[series.<key>]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesConfig {
+    pub key: String,
+    pub title: String,
+    pub every: Interval,
+    pub grace: Option<Interval>,
+    /// Clause tags, resolved against the catalogues by `series`.
+    pub clauses: Vec<Setting<String>>,
+    pub owner: Option<String>,
+    /// Where the `[series.<key>]` table starts.
+    pub line: usize,
+    pub column: usize,
+}
+
+/// An `[[exceptions]]` entry as written; `exceptions` validates it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExceptionConfig {
+    pub code: Option<Setting<String>>,
+    pub target: Option<Setting<String>>,
+    pub reason: Option<Setting<String>>,
+    pub approved_by: Option<Setting<String>>,
+    pub approved_on: Option<Setting<String>>,
+    pub until: Option<Setting<String>>,
+    /// Where the entry starts.
+    pub line: usize,
+    pub column: usize,
+}
+
 /// The validated configuration. Paths are absolute (resolved against the
 /// root) so the rest of the program never has to think about the working
 /// directory.
@@ -160,6 +246,10 @@ pub struct Config {
     pub history: bool,
     /// `[history] max_entries`: commits listed on a document page.
     pub history_entries: usize,
+    /// `[series.<key>]`, by key.
+    pub series: Vec<SeriesConfig>,
+    /// `[[exceptions]]`, in file order.
+    pub exceptions: Vec<ExceptionConfig>,
 }
 
 impl Config {
@@ -316,6 +406,18 @@ fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
             "history",
             "enabled",
             "max_entries",
+            "series",
+            "every",
+            "grace",
+            "clauses",
+            "owner",
+            "exceptions",
+            "code",
+            "target",
+            "reason",
+            "approved_by",
+            "approved_on",
+            "until",
         ];
         d = d.help(match did_you_mean(key, known) {
             Some(s) => format!("did you mean `{s}`? See the README for every key"),
@@ -445,6 +547,93 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         });
     }
     let catalogues = raw.catalogues.iter().map(|c| root.join(c.get_ref())).collect();
+    let setting = |s: &Spanned<String>| {
+        let (line, column) = if s.span().is_empty() && s.span().start == 0 {
+            (0, 0)
+        } else {
+            index.line_col(text, s.span().start)
+        };
+        Setting {
+            value: s.get_ref().trim().to_string(),
+            line,
+            column,
+        }
+    };
+    let date_setting = |s: &Spanned<DateText>| {
+        let (line, column) = index.line_col(text, s.span().start);
+        Setting {
+            value: s.get_ref().text(),
+            line,
+            column,
+        }
+    };
+    let mut series = Vec::new();
+    for (key, table) in &raw.series {
+        let (line, column) = index.line_col(text, table.span().start);
+        let t = table.get_ref();
+        let mut duration = |s: &Spanned<String>, what: &str| match Interval::parse(s.get_ref()) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                diags.push(at(
+                    s.span(),
+                    Diagnostic::error(Code::Config, format!("`series.{key}.{what}`: {e}"))
+                        .help("write a duration like \"12 months\", \"3 months\", \"1 year\" or \"30 days\""),
+                ));
+                None
+            }
+        };
+        let every = duration(&t.every, "every");
+        // `None`: written but not a duration (reported above).
+        let grace = match &t.grace {
+            Some(g) => duration(g, "grace").map(Some),
+            None => Some(None),
+        };
+        let valid_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid_key {
+            diags.push(
+                Diagnostic::error(Code::Config, format!("series key `{key}` is not a valid name"))
+                    .at(CONFIG_FILE, line, column)
+                    .help("use lowercase letters, digits and dashes, e.g. [series.management-review]: the key is the page's URL"),
+            );
+        }
+        if let (Some(every), Some(grace)) = (every, grace) {
+            series.push(SeriesConfig {
+                key: key.clone(),
+                title: t
+                    .title
+                    .clone()
+                    .filter(|x| !x.trim().is_empty())
+                    .unwrap_or_else(|| key.clone()),
+                every,
+                grace,
+                clauses: t.clauses.iter().map(setting).collect(),
+                owner: t.owner.clone(),
+                line,
+                column,
+            });
+        }
+    }
+    let exceptions = raw
+        .exceptions
+        .iter()
+        .map(|e| {
+            let (line, column) = index.line_col(text, e.span().start);
+            let r = e.get_ref();
+            ExceptionConfig {
+                code: r.code.as_ref().map(setting),
+                target: r.target.as_ref().map(setting),
+                reason: r.reason.as_ref().map(setting),
+                approved_by: r.approved_by.as_ref().map(setting),
+                approved_on: r.approved_on.as_ref().map(date_setting),
+                until: r.until.as_ref().map(date_setting),
+                line,
+                column,
+            }
+        })
+        .collect();
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -466,6 +655,8 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         warn_self_approval,
         history: raw.history.enabled,
         history_entries: raw.history.max_entries,
+        series,
+        exceptions,
     })
 }
 

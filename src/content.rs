@@ -59,6 +59,21 @@ pub struct Document {
     pub supersedes: Option<Located<String>>,
     pub tags: Vec<String>,
     pub confidentiality: Confidentiality,
+    /// `retention`: how long a record is kept, from its `date` (else its
+    /// approval date).
+    pub retention: Option<Interval>,
+    /// `retain_until`: the end of retention, when written as a date.
+    pub retain_until: Option<Date>,
+    /// `disposition`: what happens at the end of retention.
+    pub disposition: Option<String>,
+    /// `series`: the configured record series this document is an
+    /// instance of (checked against `[series.<key>]`).
+    pub series: Option<Located<String>>,
+    /// `date`: the date the record is of (meeting, audit, period end).
+    pub date: Option<Located<Date>>,
+    /// `findings`: nonconformities, audit findings or actions raised in
+    /// this record.
+    pub findings: Vec<FindingEntry>,
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Where each front matter field's value is, for findings about it.
     pub field_pos: Vec<(String, Pos)>,
@@ -83,6 +98,19 @@ impl Document {
             .find(|(k, _)| k == name)
             .map_or(self.id_pos, |(_, p)| *p)
     }
+}
+
+/// An entry of `findings:` in front matter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingEntry {
+    pub id: String,
+    /// The clause it is raised against (`None`: unknown, reported).
+    pub clause: Option<ClauseRef>,
+    pub clause_tag: String,
+    pub open: bool,
+    pub due: Option<Date>,
+    pub severity: Option<String>,
+    pub pos: Pos,
 }
 
 /// A non-Markdown file under the content directory, copied verbatim.
@@ -317,27 +345,7 @@ pub fn parse_document(
     let approved_on = get("approved_on").and_then(|n| f.date(n, "approved_on"));
     let last_reviewed = get("last_reviewed").and_then(|n| f.date(n, "last_reviewed"));
     let next_review = get("next_review").and_then(|n| f.date(n, "next_review"));
-    let review_interval = get("review_interval").and_then(|n| match n.as_text() {
-        Some(t) => match Interval::parse(&t) {
-            Ok(i) => Some(i),
-            Err(e) => {
-                f.invalid(
-                    n.pos,
-                    format!("`review_interval`: {e}"),
-                    "write e.g. `12 months`, `1 year`, `6 weeks` or `90 days`",
-                );
-                None
-            }
-        },
-        None => {
-            f.invalid(
-                n.pos,
-                format!("`review_interval` must be a duration, found {}", n.kind()),
-                "write e.g. `12 months`",
-            );
-            None
-        }
-    });
+    let review_interval = get("review_interval").and_then(|n| f.interval(n, "review_interval"));
     if let (Some(l), Some(n), Some(node)) = (last_reviewed, next_review, get("next_review")) {
         if n < l {
             f.invalid(
@@ -403,6 +411,67 @@ pub fn parse_document(
             );
         }
     }
+    let retention = get("retention").and_then(|n| f.interval(n, "retention"));
+    let retain_until = get("retain_until").and_then(|n| f.date(n, "retain_until"));
+    if let (Some(_), Some(n)) = (retention, get("retain_until")) {
+        f.invalid(
+            n.pos,
+            "`retention` and `retain_until` are both set".into(),
+            "keep one: `retention: 6 years` (counted from `date`, else `approved_on`) or `retain_until: YYYY-MM-DD`",
+        );
+    }
+    let disposition = get("disposition").and_then(|n| f.text(n, "disposition"));
+    let date = get("date").and_then(|n| f.date(n, "date").map(|d| Located { value: d, pos: n.pos }));
+    let series = get("series").and_then(|n| f.text(n, "series").map(|v| Located { value: v, pos: n.pos }));
+    if let Some(s) = &series {
+        if !config.series.iter().any(|c| c.key == s.value) {
+            let help = match did_you_mean(&s.value, config.series.iter().map(|c| c.key.as_str())) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None if config.series.is_empty() => {
+                    "no series is configured: add a `[series.<key>]` table with `every` to smsdoc.toml".into()
+                }
+                None => format!(
+                    "configured series: {}; or add `[series.{}]` to smsdoc.toml",
+                    config
+                        .series
+                        .iter()
+                        .map(|c| c.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    s.value
+                ),
+            };
+            f.diags.push(
+                Diagnostic::error(Code::InvalidField, format!("series `{}` is not configured", s.value))
+                    .at(file.clone(), s.pos.line, s.pos.column)
+                    .help(help),
+            );
+        }
+        if date.is_none() && get("date").is_none() {
+            f.diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    format!(
+                        "`date` is missing: a record of series `{}` needs the date it is of",
+                        s.value
+                    ),
+                )
+                .at(file.clone(), s.pos.line, s.pos.column)
+                .help("add `date: YYYY-MM-DD` (the meeting, the audit, or the end of the period reported on)"),
+            );
+        }
+    }
+    if retention.is_some() && date.is_none() && approved_on.is_none() {
+        let n = get("retention").map_or(id.pos, |n| n.pos);
+        f.invalid(
+            n,
+            "`retention` needs a date to count from".into(),
+            "add `date:` (the date the record is of) or `approved_on:`, or write `retain_until: YYYY-MM-DD`",
+        );
+    }
+    let findings = get("findings")
+        .map(|n| parse_findings(n, cats, &file, &mut f))
+        .unwrap_or_default();
     let tags = get("tags")
         .map(|n| f.list(n, "tags"))
         .unwrap_or_default()
@@ -443,6 +512,12 @@ pub fn parse_document(
         supersedes,
         tags,
         confidentiality,
+        retention,
+        retain_until,
+        disposition,
+        series,
+        date,
+        findings,
         extra,
         field_pos,
         text,
@@ -451,7 +526,7 @@ pub fn parse_document(
     (Some(doc), diags)
 }
 
-pub const KNOWN_FIELDS: [&str; 17] = [
+pub const KNOWN_FIELDS: [&str; 23] = [
     "id",
     "title",
     "type",
@@ -469,7 +544,92 @@ pub const KNOWN_FIELDS: [&str; 17] = [
     "supersedes",
     "tags",
     "confidentiality",
+    "retention",
+    "retain_until",
+    "disposition",
+    "series",
+    "date",
+    "findings",
 ];
+
+/// `findings: [{id, clause, status: open|closed, due, severity}]`.
+fn parse_findings(n: &Node, cats: &Catalogues, file: &Path, f: &mut Fields) -> Vec<FindingEntry> {
+    const HELP: &str =
+        "write e.g. `findings: [{id: NC-2026-07, clause: \"8.3.4\", status: open, due: 2026-12-04, severity: minor}]`";
+    let items: Vec<&Node> = match &n.value {
+        Value::List(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        _ => {
+            f.invalid(n.pos, format!("`findings` must be a list, found {}", n.kind()), HELP);
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Value::Map(entries) = &item.value else {
+            f.invalid(
+                item.pos,
+                format!("items of `findings` must be mappings, found {}", item.kind()),
+                HELP,
+            );
+            continue;
+        };
+        let get = |name: &str| entries.iter().find(|(k, _, _)| k == name).map(|(_, _, n)| n);
+        for (k, kpos, _) in entries {
+            if !["id", "clause", "status", "due", "severity", "title"].contains(&k.as_str()) {
+                f.invalid(
+                    *kpos,
+                    format!("unknown key `{k}` in a finding"),
+                    "a finding has id, clause, status (open or closed), due, severity and optionally title",
+                );
+            }
+        }
+        let Some(id) = get("id").and_then(|n| f.text(n, "findings.id")) else {
+            f.missing(
+                "findings.id",
+                item.pos,
+                "give each finding an `id`, e.g. `id: NC-2026-07`",
+            );
+            continue;
+        };
+        let (clause_tag, clause) = match get("clause").and_then(|n| f.text(n, "findings.clause").map(|t| (t, n.pos))) {
+            Some((t, pos)) => {
+                let c = resolve_clause(cats, &t, pos, file, f.diags);
+                (t, c)
+            }
+            None => {
+                f.missing(
+                    "findings.clause",
+                    item.pos,
+                    &format!("name the clause finding {id} is raised against, e.g. `clause: \"9.2\"`"),
+                );
+                (String::new(), None)
+            }
+        };
+        let open = match get("status") {
+            None => true,
+            Some(n) => f
+                .one_of(n, "findings.status", &["open", "closed"], |s| match s {
+                    "open" => Some(true),
+                    "closed" => Some(false),
+                    _ => None,
+                })
+                .unwrap_or(true),
+        };
+        let due = get("due").and_then(|n| f.date(n, "findings.due"));
+        let severity = get("severity").and_then(|n| f.text(n, "findings.severity"));
+        out.push(FindingEntry {
+            id,
+            clause,
+            clause_tag,
+            open,
+            due,
+            severity,
+            pos: item.pos,
+        });
+    }
+    out
+}
 
 /// `^[A-Z][A-Z0-9]*-[A-Z0-9.-]+$`
 pub fn valid_id(s: &str) -> bool {
@@ -582,6 +742,29 @@ impl Fields<'_> {
                     None => format!("allowed: {}", names.join(", ")),
                 };
                 self.invalid(n.pos, format!("`{field}` `{t}` is not allowed"), &help);
+                None
+            }
+        }
+    }
+    fn interval(&mut self, n: &Node, field: &str) -> Option<Interval> {
+        match n.as_text() {
+            Some(t) => match Interval::parse(&t) {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    self.invalid(
+                        n.pos,
+                        format!("`{field}`: {e}"),
+                        "write e.g. `12 months`, `1 year`, `6 weeks` or `90 days`",
+                    );
+                    None
+                }
+            },
+            None => {
+                self.invalid(
+                    n.pos,
+                    format!("`{field}` must be a duration, found {}", n.kind()),
+                    "write e.g. `12 months`",
+                );
                 None
             }
         }

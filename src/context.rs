@@ -109,6 +109,10 @@ pub struct DocSummary {
     pub review_status: &'static str,
     pub review_label: &'static str,
     pub review_days: Option<i64>,
+    /// A record (record, report, form): kept until `retain_until`, not
+    /// reviewed.
+    pub record: bool,
+    pub retain_until: Option<String>,
 }
 
 impl DocSummary {
@@ -127,6 +131,8 @@ impl DocSummary {
             review_status: r.status.as_str(),
             review_label: r.status.label(),
             review_days: r.days,
+            record: d.doc_type.is_record(),
+            retain_until: site.retention[i].map(|x| x.to_string()),
         }
     }
 }
@@ -160,6 +166,14 @@ pub struct DocFields {
     pub confidentiality: &'static str,
     /// Date of the last commit that changed the document (with Git history).
     pub last_changed: Option<String>,
+    /// The date the record is of (`date`).
+    pub date: Option<String>,
+    /// The record series it belongs to (`series`).
+    pub series: Option<String>,
+    pub retention: Option<String>,
+    /// Written, or computed from `retention`.
+    pub retain_until: Option<String>,
+    pub disposition: Option<String>,
 }
 
 impl DocFields {
@@ -181,6 +195,11 @@ impl DocFields {
             tags: d.tags.clone(),
             confidentiality: d.confidentiality.as_str(),
             last_changed: site.last_changed(i),
+            date: date(d.date.as_ref().map(|x| x.value)),
+            series: d.series.as_ref().map(|s| s.value.clone()),
+            retention: d.retention.map(|x| x.to_string()),
+            retain_until: date(site.retention[i]),
+            disposition: d.disposition.clone(),
         }
     }
 }
@@ -211,6 +230,150 @@ pub struct DocPage {
     pub related: Vec<DocSummary>,
     pub supersedes: Option<DocSummary>,
     pub superseded_by: Vec<DocSummary>,
+    /// A record (record, report, form): kept, not reviewed.
+    pub record: bool,
+    /// The series it is an instance of.
+    pub series_link: Option<SeriesLink>,
+    /// The findings it raises (`findings:`), open and closed.
+    pub findings: Vec<FindingData>,
+}
+
+/// A record series as linked from other pages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesLink {
+    pub key: String,
+    pub title: String,
+    pub url: String,
+    pub every: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// The latest record's date.
+    pub latest: Option<String>,
+    /// When the next record is due (latest + every).
+    pub due: Option<String>,
+    /// After this (due + grace) the series is overdue.
+    pub deadline: Option<String>,
+    /// Days from today to `due` (negative when past).
+    pub days: Option<i64>,
+    pub owner: Option<String>,
+    /// Accepted `record-overdue`/`record-missing` finding, if any.
+    pub accepted: Option<AcceptedData>,
+}
+
+impl SeriesLink {
+    pub fn new(site: &Site, k: usize) -> SeriesLink {
+        let st = &site.series[k];
+        let sc = &site.config.series[st.config];
+        let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
+        SeriesLink {
+            key: sc.key.clone(),
+            title: sc.title.clone(),
+            url: site.config.page_link(&crate::layout::series_dir(&sc.key)),
+            every: sc.every.to_string(),
+            status: st.status.as_str(),
+            status_label: st.status.label(),
+            latest: date(st.latest.and_then(|i| site.docs[i].date.as_ref().map(|d| d.value))),
+            due: date(st.due),
+            deadline: date(st.deadline),
+            days: st.days,
+            owner: sc.owner.clone(),
+            accepted: accepted_where(site, |a| {
+                matches!(
+                    a.finding.code,
+                    crate::diagnostics::Code::RecordOverdue | crate::diagnostics::Code::RecordMissing
+                ) && a.finding.subject.as_deref() == Some(sc.key.as_str())
+            })
+            .into_iter()
+            .next(),
+        }
+    }
+}
+
+/// A finding raised in a record (`findings:` in its front matter).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingData {
+    pub id: String,
+    pub clause: String,
+    pub clause_url: Option<String>,
+    pub status: &'static str,
+    pub due: Option<String>,
+    pub severity: Option<String>,
+    pub overdue: bool,
+    /// Days from today to `due` (negative when past).
+    pub days: Option<i64>,
+    /// The record that raises it.
+    pub source: DocSummary,
+    pub accepted: Option<AcceptedData>,
+}
+
+impl FindingData {
+    fn new(site: &Site, doc: usize, entry: usize) -> FindingData {
+        let f = &site.docs[doc].findings[entry];
+        let today = site.options.today;
+        let days = f.due.and_then(|due| today.until(due).ok()).map(|s| s.get_days() as i64);
+        FindingData {
+            id: f.id.clone(),
+            clause: f.clause_tag.clone(),
+            clause_url: f.clause.map(|c| site.config.page_link(&clause_path(&site.cats, c))),
+            status: if f.open { "open" } else { "closed" },
+            due: f.due.map(|x| x.to_string()),
+            severity: f.severity.clone(),
+            overdue: f.open && f.due.is_some_and(|d| d < today),
+            days,
+            source: DocSummary::new(site, doc),
+            accepted: accepted_where(site, |a| {
+                a.finding.code == crate::diagnostics::Code::FindingOverdue
+                    && a.finding.subject.as_deref() == Some(f.id.as_str())
+            })
+            .into_iter()
+            .next(),
+        }
+    }
+}
+
+/// The open findings (in the site, drafts aside) that `pred` selects, by
+/// due date.
+fn open_findings(site: &Site, pred: impl Fn(&crate::content::FindingEntry) -> bool) -> Vec<FindingData> {
+    site.findings
+        .iter()
+        .filter(|o| pred(&site.docs[o.doc].findings[o.entry]))
+        .map(|o| FindingData::new(site, o.doc, o.entry))
+        .collect()
+}
+
+/// A finding accepted by an exception: what it was, and who accepted it,
+/// until when and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcceptedData {
+    pub code: &'static str,
+    pub message: String,
+    pub location: String,
+    pub target: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub approved_on: String,
+    pub until: String,
+    /// "accepted until …, by …: reason".
+    pub summary: String,
+}
+
+/// The accepted findings that `pred` selects.
+pub fn accepted_where(site: &Site, pred: impl Fn(&crate::exceptions::Accepted) -> bool) -> Vec<AcceptedData> {
+    site.accepted
+        .iter()
+        .filter(|a| pred(a))
+        .map(|a| AcceptedData {
+            code: a.finding.code.as_str(),
+            message: a.finding.message.clone(),
+            location: a.finding.location(),
+            target: a.exception.target.clone(),
+            reason: a.exception.reason.clone(),
+            approved_by: a.exception.approved_by.clone(),
+            approved_on: a.exception.approved_on.to_string(),
+            until: a.exception.until.to_string(),
+            summary: a.exception.summary(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -292,6 +455,15 @@ impl DocPage {
                 .filter(|&j| site.included[j])
                 .map(|j| DocSummary::new(site, j)),
             superseded_by: summaries(site, &g.superseded_by[i]),
+            record: d.doc_type.is_record(),
+            series_link: d.series.as_ref().and_then(|s| {
+                let k = site
+                    .series
+                    .iter()
+                    .position(|st| site.config.series[st.config].key == s.value)?;
+                Some(SeriesLink::new(site, k))
+            }),
+            findings: (0..d.findings.len()).map(|k| FindingData::new(site, i, k)).collect(),
         }
     }
 }
@@ -384,6 +556,12 @@ pub struct HomeData {
     pub reviews: ReviewCounts,
     pub attention: Vec<DocSummary>,
     pub sections: Vec<TypeSection>,
+    /// Every record series, with when its next record is due.
+    pub series: Vec<SeriesLink>,
+    /// Open findings past their due date.
+    pub overdue_findings: Vec<FindingData>,
+    /// How many findings exceptions accept.
+    pub accepted_count: usize,
 }
 
 fn by_type(site: &Site) -> Vec<TypeCount> {
@@ -444,6 +622,14 @@ impl HomeData {
                     })
                 })
                 .collect(),
+            series: (0..site.series.len()).map(|k| SeriesLink::new(site, k)).collect(),
+            overdue_findings: site
+                .findings
+                .iter()
+                .filter(|o| o.overdue)
+                .map(|o| FindingData::new(site, o.doc, o.entry))
+                .collect(),
+            accepted_count: site.accepted.len(),
         }
     }
 }
@@ -465,6 +651,14 @@ pub struct ReviewsData {
     pub sections: Vec<ReviewSection>,
     pub owners: Vec<String>,
     pub due_soon_window: String,
+    /// Records at planned intervals: every series and its next due date.
+    pub series: Vec<SeriesLink>,
+    /// Open findings, by due date.
+    pub findings: Vec<FindingData>,
+    /// Records past their retention period.
+    pub retention_expired: Vec<DocSummary>,
+    /// Findings accepted by an exception.
+    pub accepted: Vec<AcceptedData>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -526,6 +720,17 @@ impl ReviewsData {
             ],
             owners,
             due_soon_window: site.config.due_soon.to_string(),
+            series: (0..site.series.len()).map(|k| SeriesLink::new(site, k)).collect(),
+            findings: open_findings(site, |_| true),
+            retention_expired: {
+                let mut idx: Vec<usize> = (0..site.docs.len())
+                    .filter(included)
+                    .filter(|&i| site.docs[i].status != Status::Draft && site.retention[i].is_some_and(|r| r < today))
+                    .collect();
+                idx.sort_by_key(|&i| site.retention[i]);
+                idx.into_iter().map(|i| DocSummary::new(site, i)).collect()
+            },
+            accepted: accepted_where(site, |_| true),
         }
     }
 }
@@ -566,6 +771,12 @@ pub struct ClausePage {
     pub approved: Vec<DocSummary>,
     pub drafts: Vec<DocSummary>,
     pub required: Vec<RequiredItem>,
+    /// Record series that evidence this clause.
+    pub series: Vec<SeriesLink>,
+    /// Open findings raised against this clause.
+    pub findings: Vec<FindingData>,
+    /// Findings about this clause accepted by an exception.
+    pub accepted: Vec<AcceptedData>,
 }
 
 /// A required (or expected) document of a catalogue and what provides it.
@@ -578,6 +789,8 @@ pub struct RequiredItem {
     pub status: &'static str,
     pub approved: Vec<DocSummary>,
     pub drafts: Vec<DocSummary>,
+    /// The exception that accepts its absence, if any.
+    pub accepted: Option<AcceptedData>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -634,6 +847,15 @@ impl ClauseData {
                     .filter(|(_, req)| req.clauses.contains(&clause.number))
                     .map(|(k, req)| RequiredItem::new(site, r.catalogue, k, req))
                     .collect(),
+                series: site
+                    .series
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, st)| st.clauses.contains(&r))
+                    .map(|(k, _)| SeriesLink::new(site, k))
+                    .collect(),
+                findings: open_findings(site, |f| f.clause == Some(r)),
+                accepted: accepted_about_clause(site, r.catalogue, &clause.number),
             },
         }
     }
@@ -659,8 +881,23 @@ impl RequiredItem {
             status: row.status.required_str(),
             approved: summaries(site, &row.approved),
             drafts: summaries(site, &row.drafts),
+            accepted: accepted_where(site, |a| {
+                a.finding.code == crate::diagnostics::Code::MissingRequiredDocument
+                    && a.finding.subject.as_deref() == Some(req.key.as_str())
+            })
+            .into_iter()
+            .next(),
         }
     }
+}
+
+/// The accepted `uncovered-clause` finding of a clause, if any.
+fn accepted_about_clause(site: &Site, catalogue: usize, number: &str) -> Vec<AcceptedData> {
+    let tag = crate::coverage::qualified(&site.cats, catalogue, number);
+    accepted_where(site, |a| {
+        a.finding.code == crate::diagnostics::Code::UncoveredClause
+            && a.finding.subject.as_deref() == Some(tag.as_str())
+    })
 }
 
 /// `clauses.html`: the clause tree of each standard in force.
@@ -739,6 +976,9 @@ impl ClausesData {
 pub struct CoverageData {
     pub types: Vec<TypeLabel>,
     pub standards: Vec<StandardCoverageData>,
+    /// Coverage findings accepted by an exception (uncovered clauses,
+    /// missing required documents).
+    pub accepted: Vec<AcceptedData>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -783,6 +1023,10 @@ pub struct CoverageRow {
     pub status_label: &'static str,
     /// One cell per document type, in `types` order.
     pub cells: Vec<CoverageCell>,
+    /// Open findings raised against the clause (shown amber, not green).
+    pub findings: Vec<FindingData>,
+    /// Its accepted `uncovered-clause` finding, if any.
+    pub accepted: Option<AcceptedData>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -833,6 +1077,14 @@ impl CoverageData {
                                         .collect(),
                                 })
                                 .collect(),
+                            findings: open_findings(site, |f| {
+                                f.clause
+                                    == Some(ClauseRef {
+                                        catalogue: ci,
+                                        clause: c,
+                                    })
+                            }),
+                            accepted: accepted_about_clause(site, ci, &clause.number).into_iter().next(),
                         }
                     };
                     StandardCoverageData {
@@ -869,6 +1121,12 @@ impl CoverageData {
                     }
                 })
                 .collect(),
+            accepted: accepted_where(site, |a| {
+                matches!(
+                    a.finding.code,
+                    crate::diagnostics::Code::UncoveredClause | crate::diagnostics::Code::MissingRequiredDocument
+                )
+            }),
         }
     }
 }
@@ -902,6 +1160,72 @@ impl PrintData {
     }
 }
 
+/// `series.html`: one record series: its plan, its records over time and
+/// when the next is due.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesData {
+    pub series: SeriesPage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesPage {
+    #[serde(flatten)]
+    pub link: SeriesLink,
+    pub grace: Option<String>,
+    pub clauses: Vec<ClauseLink>,
+    /// Newest first.
+    pub instances: Vec<SeriesInstance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesInstance {
+    pub date: String,
+    /// False for drafts and records dated after today: they are not yet
+    /// evidence.
+    pub counts: bool,
+    pub document: DocSummary,
+}
+
+impl SeriesData {
+    pub fn new(site: &Site, k: usize) -> SeriesData {
+        let st = &site.series[k];
+        let sc = &site.config.series[st.config];
+        SeriesData {
+            series: SeriesPage {
+                link: SeriesLink::new(site, k),
+                grace: sc.grace.map(|g| g.to_string()),
+                clauses: st
+                    .clauses
+                    .iter()
+                    .map(|&r| {
+                        let c = site.cats.clause(r);
+                        ClauseLink {
+                            number: c.number.clone(),
+                            title: c.title.clone(),
+                            url: clause_url(site, r.catalogue, r.clause),
+                            status: site.coverage.standards[r.catalogue].rows[r.clause].status.as_str(),
+                        }
+                    })
+                    .collect(),
+                instances: st
+                    .instances
+                    .iter()
+                    .rev()
+                    .map(|&i| SeriesInstance {
+                        date: site.docs[i]
+                            .date
+                            .as_ref()
+                            .map(|d| d.value.to_string())
+                            .unwrap_or_default(),
+                        counts: crate::series::counts(&site.docs[i], site.options.today),
+                        document: DocSummary::new(site, i),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
 /// Pages with nothing of their own (`404.html`, `search.html`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NoData {}
@@ -916,6 +1240,7 @@ pub enum OverviewData {
     Reviews(ReviewsData),
     Clauses(ClausesData),
     Clause(Box<ClauseData>),
+    Series(Box<SeriesData>),
     Print(PrintData),
     Empty(NoData),
 }

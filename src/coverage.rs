@@ -236,10 +236,12 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
                     cat.title, clause.number, clause.title
                 ),
             };
-            out.push(Diagnostic::warning(Code::UncoveredClause, msg).help(format!(
-                "approve a document that cites `{}` in its `clauses`",
-                qualified(cats, sc.catalogue, &clause.number)
-            )));
+            let tag = qualified(cats, sc.catalogue, &clause.number);
+            out.push(
+                Diagnostic::warning(Code::UncoveredClause, msg)
+                    .help(format!("approve a document that cites `{tag}` in its `clauses`"))
+                    .about(tag),
+            );
         }
         for (k, row) in sc.required.iter().enumerate() {
             let req = &cat.required[k];
@@ -253,11 +255,15 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
                 ),
                 CovStatus::Gap => format!("required document `{}` ({}) is missing", req.key, req.label),
             };
-            out.push(Diagnostic::warning(Code::MissingRequiredDocument, msg).help(format!(
-                "approve a document with `provides: [{}]` (clauses {})",
-                req.key,
-                req.clauses.join(", ")
-            )));
+            out.push(
+                Diagnostic::warning(Code::MissingRequiredDocument, msg)
+                    .help(format!(
+                        "approve a document with `provides: [{}]` (clauses {})",
+                        req.key,
+                        req.clauses.join(", ")
+                    ))
+                    .about(req.key.clone()),
+            );
         }
     }
     out

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub enum Severity {
     Error,
     Warning,
+    /// For information only (e.g. records past their retention period):
+    /// listed, never failing a run, not even with `--strict`.
+    Note,
 }
 
 impl Severity {
@@ -20,6 +23,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 }
@@ -53,10 +57,18 @@ pub enum Code {
     ReviewSkipped,
     SupersedesNotRetired,
     SelfApproval,
+    RetiredLink,
+    RecordOverdue,
+    RecordMissing,
+    RetentionExpired,
+    FindingOverdue,
+    ExceptionExpired,
+    ExceptionUnused,
+    ExceptionInvalid,
 }
 
 impl Code {
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 32] = [
         Code::Config,
         Code::FrontMatter,
         Code::MissingField,
@@ -81,7 +93,20 @@ impl Code {
         Code::ReviewSkipped,
         Code::SupersedesNotRetired,
         Code::SelfApproval,
+        Code::RetiredLink,
+        Code::RecordOverdue,
+        Code::RecordMissing,
+        Code::RetentionExpired,
+        Code::FindingOverdue,
+        Code::ExceptionExpired,
+        Code::ExceptionUnused,
+        Code::ExceptionInvalid,
     ];
+
+    /// The code spelled `s` (as in `check` output and exceptions).
+    pub fn parse(s: &str) -> Option<Code> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -109,6 +134,14 @@ impl Code {
             Code::ReviewSkipped => "review-skipped",
             Code::SupersedesNotRetired => "supersedes-not-retired",
             Code::SelfApproval => "self-approval",
+            Code::RetiredLink => "retired-link",
+            Code::RecordOverdue => "record-overdue",
+            Code::RecordMissing => "record-missing",
+            Code::RetentionExpired => "retention-expired",
+            Code::FindingOverdue => "finding-overdue",
+            Code::ExceptionExpired => "exception-expired",
+            Code::ExceptionUnused => "exception-unused",
+            Code::ExceptionInvalid => "exception-invalid",
         }
     }
 }
@@ -133,6 +166,11 @@ pub struct Diagnostic {
     pub column: usize,
     pub message: String,
     pub help: Option<String>,
+    /// What the finding is about when that is not (only) its file: a
+    /// clause tag, a required-document key, a series key, a document id.
+    /// Accepted exceptions match on it (`target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 fn ser_path<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
@@ -163,7 +201,11 @@ impl Diagnostic {
             column: 0,
             message: message.into(),
             help: None,
+            subject: None,
         }
+    }
+    pub fn note(code: Code, message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, code, message)
     }
     pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
@@ -179,6 +221,10 @@ impl Diagnostic {
     }
     pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
         self.file = Some(file.into());
+        self
+    }
+    pub fn about(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {

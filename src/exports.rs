@@ -24,6 +24,8 @@ pub fn files(site: &Site, export: Export) -> Vec<SiteFile> {
         Export::RegisterJson => one(pretty(&register_json(site))),
         Export::RegisterCsv => one(register_csv(site).into_bytes()),
         Export::ReviewsIcs => one(reviews_ics(site).into_bytes()),
+        Export::SeriesJson => one(pretty(&series_json(site))),
+        Export::SeriesCsv => one(series_csv(site).into_bytes()),
         Export::Sitemap => one(sitemap(site).into_bytes()),
     }
 }
@@ -213,7 +215,7 @@ pub struct RegisterRecord {
 
 impl RegisterRecord {
     /// CSV columns, in the order of the fields.
-    pub const COLUMNS: [&'static str; 21] = [
+    pub const COLUMNS: [&'static str; 26] = [
         "id",
         "title",
         "type",
@@ -235,6 +237,11 @@ impl RegisterRecord {
         "path",
         "url",
         "last_changed",
+        "date",
+        "series",
+        "retention",
+        "retain_until",
+        "disposition",
     ];
 
     pub fn new(site: &Site, i: usize) -> RegisterRecord {
@@ -277,6 +284,11 @@ impl RegisterRecord {
             self.path.clone(),
             self.url.clone(),
             o(&f.last_changed),
+            o(&f.date),
+            o(&f.series),
+            o(&f.retention),
+            o(&f.retain_until),
+            o(&f.disposition),
         ]
     }
 }
@@ -378,6 +390,30 @@ pub fn reviews_ics(site: &Site) -> String {
                     _ => "scheduled",
                 })
             ),
+            "TRANSP:TRANSPARENT".into(),
+        ]);
+        lines.extend(url.map(|u| format!("URL:{u}")));
+        lines.push("END:VEVENT".into());
+    }
+    // The next record of each series, on its due date.
+    for st in &site.series {
+        let sc = &site.config.series[st.config];
+        let Some(due) = st.due else { continue };
+        let end = due.tomorrow().unwrap_or(due);
+        let url = Some(abs_url(site, &crate::layout::series_dir(&sc.key))).filter(|u| u.contains("://"));
+        let mut desc = format!("Next record of {} (every {}).", sc.title, sc.every);
+        if let Some(o) = &sc.owner {
+            desc.push_str(&format!(" Owner: {o}."));
+        }
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:series-{}@{host}", sc.key),
+            format!("DTSTAMP:{stamp}"),
+            format!("DTSTART;VALUE=DATE:{}", due.strftime("%Y%m%d")),
+            format!("DTEND;VALUE=DATE:{}", end.strftime("%Y%m%d")),
+            format!("SUMMARY:{}", ics_text(&format!("Record due: {}", sc.title))),
+            format!("DESCRIPTION:{}", ics_text(&desc)),
+            format!("CATEGORIES:{}", ics_text(st.status.as_str())),
             "TRANSP:TRANSPARENT".into(),
         ]);
         lines.extend(url.map(|u| format!("URL:{u}")));
@@ -600,6 +636,11 @@ mod record_tests {
                 tags: vec![],
                 confidentiality: "internal",
                 last_changed: None,
+                date: None,
+                series: None,
+                retention: None,
+                retain_until: None,
+                disposition: None,
             },
             clauses: vec![],
             review_status: "ok",
@@ -627,4 +668,105 @@ mod tests {
         assert!(out.ends_with("\r\n"));
         assert_eq!(ics_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
     }
+}
+
+/// One record series as exported (`series.json` rows and `series.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesRecord {
+    pub key: String,
+    pub title: String,
+    pub every: String,
+    pub grace: Option<String>,
+    pub owner: Option<String>,
+    pub clauses: Vec<String>,
+    pub status: &'static str,
+    pub latest: Option<String>,
+    pub latest_id: Option<String>,
+    pub due: Option<String>,
+    pub deadline: Option<String>,
+    pub records: Vec<String>,
+    /// "accepted until …, by …: reason" when an exception accepts its finding.
+    pub accepted: Option<String>,
+    pub url: String,
+}
+
+pub fn series_records(site: &Site) -> Vec<SeriesRecord> {
+    let link = |k| crate::context::SeriesLink::new(site, k);
+    site.series
+        .iter()
+        .enumerate()
+        .map(|(k, st)| {
+            let sc = &site.config.series[st.config];
+            let l = link(k);
+            SeriesRecord {
+                key: sc.key.clone(),
+                title: sc.title.clone(),
+                every: sc.every.to_string(),
+                grace: sc.grace.map(|g| g.to_string()),
+                owner: sc.owner.clone(),
+                clauses: st
+                    .clauses
+                    .iter()
+                    .map(|&r| crate::coverage::qualified(&site.cats, r.catalogue, &site.cats.clause(r).number))
+                    .collect(),
+                status: st.status.as_str(),
+                latest: l.latest,
+                latest_id: st.latest.map(|i| site.docs[i].id.clone()),
+                due: l.due,
+                deadline: l.deadline,
+                records: st.instances.iter().map(|&i| site.docs[i].id.clone()).collect(),
+                accepted: l.accepted.map(|a| a.summary),
+                url: abs_url(site, &crate::layout::series_dir(&sc.key)),
+            }
+        })
+        .collect()
+}
+
+pub fn series_json(site: &Site) -> Value {
+    json!({
+        "version": 1,
+        "today": site.options.today.to_string(),
+        "build": site.identity,
+        "series": series_records(site),
+    })
+}
+
+pub fn series_csv(site: &Site) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "key",
+        "title",
+        "every",
+        "grace",
+        "owner",
+        "clauses",
+        "status",
+        "latest",
+        "latest_id",
+        "due",
+        "deadline",
+        "records",
+        "accepted",
+        "url",
+    ]);
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    for r in series_records(site) {
+        let _ = w.write_record([
+            r.key.clone(),
+            r.title.clone(),
+            r.every.clone(),
+            opt(&r.grace),
+            opt(&r.owner),
+            r.clauses.join(" "),
+            r.status.to_string(),
+            opt(&r.latest),
+            opt(&r.latest_id),
+            opt(&r.due),
+            opt(&r.deadline),
+            r.records.join(" "),
+            opt(&r.accepted),
+            r.url.clone(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -24,6 +24,8 @@ pub enum Page {
     /// The whole handbook on one page; rendered with the document pages.
     Print,
     Clause(ClauseRef),
+    /// A record series' page (index into `config.series`).
+    Series(usize),
 }
 
 /// A fixed page: where it goes, its template, and whether the sitemap
@@ -57,6 +59,7 @@ const fn fixed(page: Page, path: &'static str, template: &'static str, in_sitema
 
 pub const PRINT_PATH: &str = "print/index.html";
 pub const CLAUSE_TEMPLATE: &str = "clause.html";
+pub const SERIES_TEMPLATE: &str = "series.html";
 pub const DOCUMENT_TEMPLATE: &str = "page.html";
 
 /// A machine-readable file of the site.
@@ -70,10 +73,12 @@ pub enum Export {
     RegisterJson,
     RegisterCsv,
     ReviewsIcs,
+    SeriesJson,
+    SeriesCsv,
     Sitemap,
 }
 
-pub const EXPORTS: [(Export, &str); 8] = [
+pub const EXPORTS: [(Export, &str); 10] = [
     (Export::SearchIndexJson, "search-index.json"),
     (Export::SearchIndexJs, "search-index.js"),
     (Export::CoverageJson, "coverage.json"),
@@ -81,6 +86,8 @@ pub const EXPORTS: [(Export, &str); 8] = [
     (Export::RegisterJson, "register.json"),
     (Export::RegisterCsv, "register.csv"),
     (Export::ReviewsIcs, "reviews.ics"),
+    (Export::SeriesJson, "series.json"),
+    (Export::SeriesCsv, "series.csv"),
     (Export::Sitemap, "sitemap.xml"),
 ];
 
@@ -108,9 +115,14 @@ pub fn clause_page_path(cats: &Catalogues, r: ClauseRef) -> String {
     format!("{}index.html", crate::links::clause_path(cats, r))
 }
 
-/// Every page that is not a document page: the fixed pages, then one per
-/// clause of each catalogue in force.
-pub fn pages(cats: &Catalogues) -> Vec<(String, &'static str, Page)> {
+/// The site directory of a record series' page.
+pub fn series_dir(key: &str) -> String {
+    format!("series/{key}/")
+}
+
+/// Every page that is not a document page: the fixed pages, one per
+/// clause of each catalogue in force, and one per record series.
+pub fn pages(config: &Config, cats: &Catalogues) -> Vec<(String, &'static str, Page)> {
     let mut out: Vec<(String, &'static str, Page)> = FIXED_PAGES
         .iter()
         .map(|p| (p.path.to_string(), p.template, p.page))
@@ -123,6 +135,13 @@ pub fn pages(cats: &Catalogues) -> Vec<(String, &'static str, Page)> {
             };
             out.push((clause_page_path(cats, r), CLAUSE_TEMPLATE, Page::Clause(r)));
         }
+    }
+    for (k, s) in config.series.iter().enumerate() {
+        out.push((
+            format!("{}index.html", series_dir(&s.key)),
+            SERIES_TEMPLATE,
+            Page::Series(k),
+        ));
     }
     out
 }
@@ -210,9 +229,10 @@ pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets:
         }
     }
     let mut taken: HashMap<String, Claim> = HashMap::with_capacity(docs.len() + assets.len() + 512);
-    for (path, _, page) in pages(cats) {
+    for (path, _, page) in pages(config, cats) {
         let who = match (page, path.strip_suffix("/index.html")) {
             (Page::Clause(_), Some(dir)) => format!("the clause page /{dir}/"),
+            (Page::Series(_), Some(dir)) => format!("the record series page /{dir}/"),
             (_, Some(dir)) => format!("the generated /{dir}/ page"),
             // `index.html`, `404.html`
             (_, None) => format!("the generated /{path}"),

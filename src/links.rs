@@ -121,18 +121,32 @@ impl DocResolver<'_> {
             href.push('#');
             href.push_str(a);
         }
-        let problem = (t.status == Status::Retired && self.doc.status != Status::Retired).then(|| {
-            let by = self
+        // A policy, procedure, plan or process in force that links to a
+        // retired document sends its reader to rules no longer in force.
+        // Anywhere else (records, reports, registers, the document that
+        // replaces it, a retired one) such a link is history.
+        let from = self.doc;
+        let is_history = from.status == Status::Retired
+            || !from.doc_type.is_governing()
+            || from.supersedes.as_ref().is_some_and(|s| s.value == t.id);
+        let problem = (t.status == Status::Retired && !is_history).then(|| {
+            let successors: Vec<String> = self
                 .docs
                 .iter()
-                .find(|d| d.supersedes.as_ref().is_some_and(|s| s.value == t.id))
-                .map(|d| format!("link to {} {}, which supersedes it", d.id, d.title))
-                .unwrap_or_else(|| "link to the current document instead".into());
+                .filter(|d| d.supersedes.as_ref().is_some_and(|s| s.value == t.id))
+                .map(|d| format!("{} {}", d.id, d.title))
+                .collect();
+            let help = if successors.is_empty() {
+                "nothing supersedes it: link to the document now in force instead (or name it in that document's `supersedes`)".to_string()
+            } else {
+                format!("it is superseded by {}: link to that instead", successors.join(" and "))
+            };
             Diagnostic::warning(
-                Code::BrokenLink,
+                Code::RetiredLink,
                 format!("link to retired document {} {}", t.id, t.title),
             )
-            .help(by)
+            .about(t.id.clone())
+            .help(help)
         });
         Resolved {
             href,

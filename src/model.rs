@@ -64,6 +64,12 @@ impl DocType {
             DocType::Other => "Other",
         }
     }
+    /// Records of what was done (minutes, reports, logs, filled-in forms):
+    /// kept for a retention period, never reviewed, so they have no
+    /// review-date findings.
+    pub fn is_record(self) -> bool {
+        matches!(self, DocType::Record | DocType::Report | DocType::Form)
+    }
     /// Types whose owner and review date are mandatory.
     pub fn is_governing(self) -> bool {
         matches!(

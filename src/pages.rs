@@ -322,7 +322,7 @@ pub struct OverviewPage {
 }
 
 pub fn overview_pages(site: &Site) -> Vec<OverviewPage> {
-    layout::pages(&site.cats)
+    layout::pages(&site.config, &site.cats)
         .into_iter()
         // `/print/` is made with the document pages.
         .filter(|(_, _, page)| *page != Page::Print)
@@ -346,6 +346,7 @@ impl OverviewPage {
             Page::Reviews => OverviewData::Reviews(ReviewsData::new(site)),
             Page::Clauses => OverviewData::Clauses(ClausesData::new(site)),
             Page::Clause(r) => OverviewData::Clause(Box::new(ClauseData::new(site, r))),
+            Page::Series(k) => OverviewData::Series(Box::new(crate::context::SeriesData::new(site, k))),
         };
         let current = self.dir();
         PageContext {

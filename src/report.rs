@@ -21,7 +21,9 @@ pub enum Format {
 /// Whether these findings fail the run: errors always; warnings when the
 /// config's `fail_on` or `--strict` says so.
 pub fn is_failing(diags: &[Diagnostic], fail_on_warnings: bool) -> bool {
-    diags.iter().any(|d| d.severity == Severity::Error || fail_on_warnings)
+    diags
+        .iter()
+        .any(|d| d.severity == Severity::Error || (fail_on_warnings && d.severity == Severity::Warning))
 }
 
 /// Codes whose findings are folded into one line each in human output
@@ -38,6 +40,7 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
         let mut cs = match d.severity {
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
+            Severity::Note => CsDiagnostic::note(),
         }
         .with_code(d.code.as_str())
         .with_message(&d.message);
@@ -149,15 +152,40 @@ pub fn json_report(site: Option<&Site>, diags: &[Diagnostic], today: jiff::civil
         let c = s.review_counts();
         json!({ "overdue": c.overdue, "due_soon": c.due_soon, "missing": c.missing })
     });
+    let accepted: Vec<serde_json::Value> = site.map_or_else(Vec::new, |s| {
+        s.accepted
+            .iter()
+            .map(|a| json!({ "finding": a.finding, "exception": a.exception, "summary": a.exception.summary() }))
+            .collect()
+    });
     json!({
         "version": 1,
         "today": today.to_string(),
         "build": site.and_then(|s| s.identity.as_ref()),
         "documents": documents,
         "diagnostics": diags,
+        "accepted": accepted,
         "coverage": coverage,
         "reviews": reviews,
     })
+}
+
+/// An accepted finding as one line of `check` output: the finding, then
+/// who accepted it, until when and why.
+pub fn accepted_line(a: &crate::exceptions::Accepted) -> String {
+    let f = &a.finding;
+    let loc = f.location();
+    format!(
+        "accepted[{}]: {}{} — {}",
+        f.code,
+        if loc.is_empty() {
+            String::new()
+        } else {
+            format!("{loc}: ")
+        },
+        f.message,
+        a.exception.summary()
+    )
 }
 
 fn gh_escape(s: &str, property: bool) -> String {
@@ -178,6 +206,7 @@ pub fn github(diags: &[Diagnostic], prefix: &Path) -> String {
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         let mut props = Vec::new();
         if let Some(f) = &d.file {
@@ -218,7 +247,7 @@ fn xml(s: &str) -> String {
 /// JUnit XML: one test case per document (plus one for handbook-wide
 /// findings); failing findings are failures, others go to system-out.
 pub fn junit(site: Option<&Site>, diags: &[Diagnostic], fail_on_warnings: bool) -> String {
-    let fails = |d: &Diagnostic| d.severity == Severity::Error || fail_on_warnings;
+    let fails = |d: &Diagnostic| is_failing(std::slice::from_ref(d), fail_on_warnings);
     let mut by_file: HashMap<String, Vec<&Diagnostic>> = HashMap::new();
     for d in diags {
         by_file

@@ -55,6 +55,14 @@ pub struct Site {
     pub rendered: Vec<Rendered>,
     pub graph: Graph,
     pub reviews: Vec<Review>,
+    /// Until when each document is kept (`retention::retain_until`).
+    pub retention: Vec<Option<Date>>,
+    /// Each configured record series relative to today.
+    pub series: Vec<crate::series::Series>,
+    /// Open findings raised in records, by due date.
+    pub findings: Vec<crate::findings::OpenFinding>,
+    /// Findings accepted by an exception (taken out of `diags`).
+    pub accepted: Vec<crate::exceptions::Accepted>,
     pub coverage: Coverage,
     /// Findings of reading and parsing single files (front matter, fields,
     /// I/O, duplicate ids): an update replaces those of the changed files
@@ -194,12 +202,28 @@ impl Site {
         let t = timings.record("links", t);
         let reviews = review_all(&config, &docs, options.today);
         diags.extend(review_diagnostics(&docs, &reviews));
+        let retention: Vec<Option<Date>> = docs.iter().map(crate::retention::retain_until).collect();
+        diags.extend(crate::retention::diagnostics(
+            &docs,
+            &included,
+            &retention,
+            options.today,
+        ));
         let coverage = coverage::compute(&cats, &docs, &included);
         diags.extend(coverage::diagnostics(&coverage, &cats, &docs));
         diags.extend(approval::metadata(&config, &docs, options.today));
         if let Some(control) = &control {
             diags.extend(approval::integrity(&docs, control));
         }
+        let (series, series_diags) = crate::series::compute(&config, &cats, &docs, &included, options.today);
+        diags.extend(series_diags);
+        let (findings, finding_diags) = crate::findings::compute(&docs, &included, options.today);
+        diags.extend(finding_diags);
+        // Last: exceptions see every finding.
+        let (exceptions, exception_diags) = crate::exceptions::validate(&config, options.today);
+        let (accepted, unused) = crate::exceptions::apply(&exceptions, &mut diags, &docs);
+        diags.extend(exception_diags);
+        diags.extend(unused);
         diagnostics::sort(&mut diags);
         timings.record("coverage+reviews+approvals", t);
         Site {
@@ -213,6 +237,10 @@ impl Site {
             rendered,
             graph,
             reviews,
+            retention,
+            series,
+            findings,
+            accepted,
             coverage,
             file_diags,
             control,
@@ -311,6 +339,9 @@ impl Site {
     }
     pub fn warnings(&self) -> usize {
         self.diags.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+    pub fn notes(&self) -> usize {
+        self.diags.iter().filter(|d| d.severity == Severity::Note).count()
     }
 
     /// Documents in register order: by type (as listed in the SPEC), then id.
@@ -443,10 +474,12 @@ fn dedupe_ids(docs: Vec<Document>, diags: &mut Vec<Diagnostic>) -> Vec<Document>
 pub fn review_all(config: &Config, docs: &[Document], today: Date) -> Vec<Review> {
     docs.iter()
         .map(|d| {
+            // Records are kept, not reviewed: no review date, no findings.
+            let record = d.doc_type.is_record();
             reviews::review(
                 &ReviewInput {
-                    next_review: d.next_review,
-                    last_reviewed: d.last_reviewed,
+                    next_review: d.next_review.filter(|_| !record),
+                    last_reviewed: d.last_reviewed.filter(|_| !record),
                     interval: d.review_interval,
                     retired: d.status == Status::Retired,
                     requires_review: d.doc_type.is_governing(),

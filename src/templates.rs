@@ -24,6 +24,7 @@ pub const THEME_TEMPLATES: &[(&str, &str)] = theme_files!(
     "clause.html",
     "coverage.html",
     "reviews.html",
+    "series.html",
     "search.html",
     "print.html",
     "print_doc.html",

@@ -28,10 +28,23 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
     match a.format {
         Format::Human => {
             print_diags(g, &site.diags, &root);
+            if !g.quiet {
+                for a in &site.accepted {
+                    eprintln!("{}", report::accepted_line(a));
+                }
+            }
             print_timings(g, &site, &[]);
             if !g.quiet || failing {
+                // Notes and accepted findings are counted when there are any.
+                let mut extra = String::new();
+                if site.notes() > 0 {
+                    extra.push_str(&format!(", {}", plural(site.notes(), "note")));
+                }
+                if !site.accepted.is_empty() {
+                    extra.push_str(&format!(", {} accepted", thousands(site.accepted.len())));
+                }
                 eprintln!(
-                    "{} {} in {:.2} s — {}, {}",
+                    "{} {} in {:.2} s — {}, {}{extra}",
                     if failing { "check failed:" } else { "checked" },
                     plural(site.included.iter().filter(|&&b| b).count(), "document"),
                     started.elapsed().as_secs_f64(),

@@ -1,4 +1,4 @@
-//! `smsdoc export`: coverage, register or review dates on stdout.
+//! `smsdoc export`: coverage, register, review dates or record series on stdout.
 
 use super::*;
 
@@ -7,6 +7,7 @@ pub enum ExportWhat {
     Coverage,
     Register,
     Reviews,
+    Series,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,15 +52,17 @@ pub(crate) fn export(g: &Global, a: &ExportArgs) -> i32 {
         (W::Reviews, F::Ics) => x::reviews_ics(&site),
         (W::Reviews, F::Json) => pretty(x::reviews_json(&site)),
         (W::Reviews, F::Csv) => x::reviews_csv(&site),
+        (W::Series, F::Json) => pretty(x::series_json(&site)),
+        (W::Series, F::Csv) => x::series_csv(&site),
         (what, format) => {
             eprintln!(
                 "error: {} cannot be exported as {}; use {}",
                 format!("{what:?}").to_lowercase(),
                 format!("{format:?}").to_lowercase(),
-                if what == W::Reviews {
-                    "ics, csv or json"
-                } else {
-                    "csv, json or md"
+                match what {
+                    W::Reviews => "ics, csv or json",
+                    W::Series => "csv or json",
+                    _ => "csv, json or md",
                 }
             );
             return EXIT_USAGE;

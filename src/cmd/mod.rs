@@ -94,7 +94,7 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// What changes between two Git revisions of the handbook (documents, approvals, coverage, errors).
     Diff(DiffArgs),
-    /// Print coverage, the register or review dates to stdout.
+    /// Print coverage, the register, review dates or record series to stdout.
     Export(ExportArgs),
     /// Create a starter handbook: config, folders and one draft per required document.
     Init(InitArgs),

@@ -272,6 +272,7 @@ fn diag_fixtures_report_exactly_their_findings() {
         ("diag-coverage", 0),
         ("diag-io", 1),
         ("diag-approvals", 0),
+        ("diag-records", 1),
     ];
     let on_disk: Vec<String> = std::fs::read_dir(fixtures_dir())
         .unwrap()

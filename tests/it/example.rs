@@ -19,7 +19,7 @@ fn example_builds_with_full_clause_coverage() {
         .arg(example())
         .arg("--out")
         .arg(out.path().join("site"))
-        .args(["--today", "2026-11-24"])
+        .args(["--today", "2026-12-03"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -49,33 +49,144 @@ fn example_builds_with_full_clause_coverage() {
     );
 }
 
+/// What `check` finds in the example on a date: (severity, code, what it
+/// is about: subject, file and message), the accepted findings (code and
+/// target), and the report.
+fn findings_on(today: &str) -> (Vec<(String, String, String)>, Vec<String>, serde_json::Value) {
+    let run = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+        .args(["check", "--format", "json", "--today", today, "--root"])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{today}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let found = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            // What it is about: subject, file and message, to match on.
+            let about = format!(
+                "{} {} {}",
+                d["subject"].as_str().unwrap_or(""),
+                d["file"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or("")
+            );
+            (
+                d["severity"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+                about,
+            )
+        })
+        .collect();
+    let accepted = report["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["finding"]["code"].as_str().unwrap(),
+                a["exception"]["target"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (found, accepted, report)
+}
+
+fn count(found: &[(String, String, String)], code: &str) -> usize {
+    found.iter().filter(|(_, c, _)| c == code).count()
+}
+
+fn has(found: &[(String, String, String)], code: &str, about: &str) -> bool {
+    found.iter().any(|(_, c, a)| c == code && a.contains(about))
+}
+
+/// The example's deliberate findings (its about page explains each) on
+/// five dates over five years: reviews falling due, record series, open
+/// findings, exceptions that end, retention that ends. Coverage stays full.
 #[test]
-fn example_shows_overdue_and_due_soon_reviews_for_the_next_five_years() {
-    for today in ["2026-11-24", "2027-06-30", "2028-02-29", "2029-09-01", "2031-11-24"] {
-        let run = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
-            .args(["check", "--format", "json", "--today", today, "--root"])
-            .arg(example())
-            .output()
-            .unwrap();
-        assert_eq!(
-            run.status.code(),
-            Some(0),
-            "{today}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-        assert!(
-            report["reviews"]["overdue"].as_u64().unwrap() > 0,
-            "{today}: {}",
-            report["reviews"]
-        );
-        assert!(
-            report["reviews"]["due_soon"].as_u64().unwrap() > 0,
-            "{today}: {}",
-            report["reviews"]
-        );
-        assert_eq!(report["coverage"]["gaps"], 0, "{today}");
-    }
+fn example_findings_on_five_dates_over_five_years() {
+    // Today: six warnings, two accepted exceptions, nothing else.
+    let (found, accepted, report) = findings_on("2026-12-03");
+    let mut codes: Vec<&str> = found.iter().map(|(_, c, _)| c.as_str()).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "record-overdue",
+            "retired-link",
+            "retired-link",
+            "review-due-soon",
+            "review-due-soon",
+            "review-overdue"
+        ],
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "record-overdue", "internal-audit"),
+        "audit reports missing: {found:?}"
+    );
+    assert!(has(&found, "review-overdue", "SUP-001"), "{found:?}");
+    assert!(found.iter().all(|(s, _, _)| s == "warning"));
+    assert_eq!(
+        accepted,
+        ["review-overdue PRO-004", "missing-required-document service-budgets"]
+    );
+    assert_eq!(report["coverage"]["gaps"], 0);
+
+    // The November management review minutes are still a draft: after the
+    // grace period the series is overdue; the PRO-004 exception has ended.
+    let (found, accepted, report) = findings_on("2027-06-30");
+    assert!(has(&found, "record-overdue", "management-review"), "{found:?}");
+    assert!(has(&found, "exception-expired", ""), "{found:?}");
+    assert!(
+        has(&found, "review-overdue", "PRO-004"),
+        "expired exception accepts nothing: {found:?}"
+    );
+    assert_eq!(accepted, ["missing-required-document service-budgets"]);
+    assert_eq!(
+        count(&found, "finding-overdue"),
+        5,
+        "the open NCs and MR action are past due: {found:?}"
+    );
+    assert!(has(&found, "finding-overdue", "NC-2026-07"), "{found:?}");
+    assert_eq!(report["coverage"]["gaps"], 0);
+
+    // Both exceptions have ended: the budget gap is a warning again.
+    let (found, accepted, _) = findings_on("2028-02-29");
+    assert!(accepted.is_empty());
+    assert!(has(&found, "missing-required-document", ""), "{found:?}");
+    assert_eq!(count(&found, "exception-expired"), 2);
+    assert_eq!(count(&found, "retention-expired"), 0);
+
+    // The first retention period (RPT-002, three years from its date,
+    // 2026-09-30) has ended by October 2029: a note, not a warning.
+    let (found, _, _) = findings_on("2029-10-15");
+    let notes: Vec<_> = found.iter().filter(|(s, _, _)| s == "note").collect();
+    assert_eq!(notes.len(), 1, "{found:?}");
+    assert!(
+        has(
+            &found,
+            "retention-expired",
+            "docs/records/harbourline-service-review-2026-q3.md"
+        ),
+        "{found:?}"
+    );
+
+    // Five years on: most records' retention has ended; every series is
+    // overdue; still no errors and full coverage.
+    let (found, _, report) = findings_on("2031-11-24");
+    assert!(count(&found, "retention-expired") >= 10, "{found:?}");
+    assert_eq!(count(&found, "record-overdue"), 5, "{found:?}");
+    assert!(report["reviews"]["overdue"].as_u64().unwrap() > 0);
+    assert_eq!(report["coverage"]["gaps"], 0);
+    assert!(found.iter().all(|(s, _, _)| s != "error"));
 }
 
 #[test]
@@ -90,14 +201,14 @@ fn the_cli_build_writes_exactly_the_rendered_site() {
         .arg(example())
         .arg("--out")
         .arg(&site_dir)
-        .args(["--today", "2026-11-24"])
+        .args(["--today", "2026-12-03"])
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
 
     let config = smsdoc::config::load(example()).expect("config");
     let options = smsdoc::site::BuildOptions {
-        today: "2026-11-24".parse().unwrap(),
+        today: "2026-12-03".parse().unwrap(),
         drafts: true,
     };
     let site = smsdoc::site::Site::load(config, options).expect("site");

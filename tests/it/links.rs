@@ -178,17 +178,22 @@ fn links_to_and_from_a_retired_document_warn_and_pages_show_the_graph() {
     let hb = Handbook::fixture("link-graph");
     let (code, v) = hb.check_json(TODAY, &[]);
     assert_eq!(code, 0, "links to a retired document are warnings, not errors");
-    let retired: Vec<_> = with_code(&v, "broken-link");
-    assert_eq!(retired.len(), 2, "{retired:#?}");
-    assert_at(retired[0], "warning", "docs/change-policy.md", 14, 55);
-    assert_at(retired[1], "warning", "docs/change-procedure.md", 12, 35);
+    // The procedure in force warns; the policy that supersedes it does not
+    // (naming its predecessor is history).
+    let retired: Vec<_> = with_code(&v, "retired-link");
+    assert_eq!(retired.len(), 1, "{retired:#?}");
+    assert_at(retired[0], "warning", "docs/change-procedure.md", 12, 35);
+    assert!(with_code(&v, "broken-link").is_empty());
     for d in &retired {
         assert!(
             d["message"].as_str().unwrap().contains("retired document POL-001"),
             "{d}"
         );
         assert!(
-            d["help"].as_str().unwrap().contains("POL-002"),
+            d["help"]
+                .as_str()
+                .unwrap()
+                .contains("superseded by POL-002 Change policy"),
             "the help names the successor: {d}"
         );
     }
@@ -225,6 +230,48 @@ fn links_to_and_from_a_retired_document_warn_and_pages_show_the_graph() {
     assert_eq!(section(&old, "Superseded by"), ["/change-policy/"]);
     assert!(text_of(&old)
         .contains("Retired. This document is no longer in force; it is superseded by POL-002 Change policy"));
+}
+
+/// Links to a retired document are history in records, reports, forms and
+/// registers, and in retired documents: no finding. A plan in force warns
+/// like a procedure; without a successor the help says so.
+#[test]
+fn retired_links_are_history_outside_governing_documents() {
+    let hb = Handbook::fixture("link-graph");
+    let doc = |id: &str, ty: &str, status: &str| {
+        format!(
+            "---\nid: {id}\ntitle: {id} title\ntype: {ty}\nowner: SMS Manager\nstatus: {status}\nclauses: [\"9.3\"]\nlast_reviewed: 2026-01-10\n---\nSee [[POL-001]] and [[PRO-009]].\n"
+        )
+    };
+    hb.write("docs/minutes.md", doc("REC-001", "record", "approved"));
+    hb.write("docs/report.md", doc("RPT-001", "report", "approved"));
+    hb.write("docs/form.md", doc("FRM-001", "form", "approved"));
+    hb.write("docs/supplier-register.md", doc("REG-001", "other", "approved"));
+    hb.write("docs/old-plan.md", doc("PLN-001", "plan", "retired"));
+    hb.write("docs/plan.md", doc("PLN-002", "plan", "approved"));
+    hb.write(
+        "docs/retired-procedure.md",
+        "---\nid: PRO-009\ntitle: Old procedure\ntype: procedure\nowner: SMS Manager\nstatus: retired\n---\nGone.\n",
+    );
+    let (code, v) = hb.check_json(TODAY, &[]);
+    assert_eq!(code, 0);
+    let files: Vec<&str> = with_code(&v, "retired-link")
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["docs/change-procedure.md", "docs/plan.md", "docs/plan.md"],
+        "only governing documents in force warn"
+    );
+    let to_orphan = with_code(&v, "retired-link")
+        .into_iter()
+        .find(|d| d["message"].as_str().unwrap().contains("PRO-009"))
+        .unwrap();
+    assert!(
+        to_orphan["help"].as_str().unwrap().contains("nothing supersedes it"),
+        "{to_orphan}"
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod layout;
 mod links;
 mod malformed;
 mod properties;
+mod records;
 mod reviews;
 mod serve;
 mod snapshots;

@@ -12,9 +12,13 @@ use std::path::Path;
 /// The fixture, copied out of this repository (whose Git history would
 /// otherwise show in the contexts).
 fn site() -> (tempfile::TempDir, Site) {
+    fixture_site("handbook")
+}
+
+fn fixture_site(name: &str) -> (tempfile::TempDir, Site) {
     let dir = tempfile::tempdir().expect("temp dir");
     crate::common::copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/handbook"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name),
         dir.path(),
     );
     let config = smsdoc::config::load(dir.path()).expect("fixture config");
@@ -40,6 +44,10 @@ fn every_page_kind_has_a_pinned_context() {
         // One of each kind: the fixed pages and the first clause page.
         let mut seen_clause = false;
         for (path, template, ctx) in &pages {
+            // Series pages are pinned from the records fixture, below.
+            if template == &smsdoc::layout::SERIES_TEMPLATE {
+                continue;
+            }
             if template == &smsdoc::layout::CLAUSE_TEMPLATE {
                 if seen_clause {
                     continue;
@@ -63,6 +71,21 @@ fn every_page_kind_has_a_pinned_context() {
             data: PrintData::new(&site, &site.register_order()),
         };
         insta::assert_json_snapshot!("context-print", print, { ".site.generator" => "[generator]" });
+    });
+    // Record series, findings, retention and exceptions: the records
+    // fixture's management-review series page and a record's page.
+    let (_dir, site) = fixture_site("records");
+    let shared = SiteData::shared(&site);
+    settings().bind(|| {
+        let pages = smsdoc::pages::list_pages(&site, &shared);
+        let (_, _, series) = pages
+            .iter()
+            .find(|(path, _, _)| path == "series/management-review/index.html")
+            .expect("a page per series");
+        insta::assert_json_snapshot!("context-series", series, { ".site.generator" => "[generator]" });
+        let minutes = site.docs.iter().position(|d| d.id == "REC-001").expect("REC-001");
+        let doc = smsdoc::pages::document_context(&site, &shared, minutes, site.doc_html(minutes));
+        insta::assert_json_snapshot!("context-page-record", doc, { ".site.generator" => "[generator]" });
     });
 }
 
