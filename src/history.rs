@@ -92,14 +92,10 @@ impl History {
     /// The history of the repository holding `root`. `Ok(None)` when `root`
     /// is in no Git repository, or the repository has no commit yet.
     pub fn load(root: &Path) -> Result<Option<History>, Unreadable> {
-        let mut repo = match gix::discover(root) {
+        let repo = match gix::discover(root) {
             Ok(r) => r,
             Err(_) => return Ok(None),
         };
-        // Each commit's diff reads the changed folders' trees of it and its
-        // parent: without a cache, large folders are decompressed (and
-        // their deltas resolved) again and again.
-        repo.object_cache_size_if_unset(64 * 1024 * 1024);
         let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
             return Ok(None); // a bare repository: nothing is checked out
         };
@@ -127,87 +123,61 @@ impl History {
     fn walk(&mut self, repo: &gix::Repository, head: gix::ObjectId) -> Result<(), Unreadable> {
         use gix::revision::walk::Sorting;
         use gix::traverse::commit::simple::CommitTimeOrder;
+        use rayon::prelude::*;
         let walk = repo
             .rev_walk([head])
             .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
             .all()
             .map_err(|e| err("cannot walk the history", e))?;
-        let mut cache = repo
-            .diff_resource_cache_for_tree_diff()
-            .map_err(|e| err("cannot prepare diffs", e))?;
-        let mut state = gix::diff::tree::State::default();
-        let options = gix::diff::tree_with_rewrites::Options {
-            location: Some(gix::diff::tree::recorder::Location::Path),
-            rewrites: Some(gix::diff::Rewrites::default()),
-        };
-        // A path as older commits know it → the path the file has now.
-        let mut now_called: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-        let empty = repo.empty_tree();
+        // The commits whose changes count, newest first, with their parent.
+        let mut pairs: Vec<(gix::ObjectId, Option<gix::ObjectId>)> = Vec::new();
         for info in walk {
             let info = info.map_err(|e| err("cannot read a commit", e))?;
-            let commit = repo.find_commit(info.id).map_err(|e| err("cannot read a commit", e))?;
-            let stored_parents = commit.parent_ids().count();
             // A merge's changes are those of the commits it brings in.
             if info.parent_ids.len() > 1 {
                 continue;
             }
-            // A shallow boundary: its parents exist but are not here, so
-            // what it changed is unknown (it did not create every file).
-            if info.parent_ids.is_empty() && stored_parents > 0 {
-                self.shallow = true;
-                continue;
+            if info.parent_ids.is_empty() {
+                // A shallow boundary: its parents exist but are not here,
+                // so what it changed is unknown (it did not create every file).
+                let commit = repo.find_commit(info.id).map_err(|e| err("cannot read a commit", e))?;
+                if commit.parent_ids().count() > 0 {
+                    self.shallow = true;
+                    continue;
+                }
             }
-            let tree = commit.tree().map_err(|e| err("cannot read a tree", e))?;
-            let parent_tree = match info.parent_ids.first() {
-                Some(p) => repo
-                    .find_commit(*p)
-                    .and_then(|c| c.tree())
-                    .map_err(|e| err("cannot read a parent tree", e))?,
-                None => empty.clone(),
-            };
-            let mut touched: Vec<Touched> = Vec::new();
-            gix::diff::tree_with_rewrites(
-                gix::objs::TreeRefIter::from_bytes(&parent_tree.data, parent_tree.id.kind()),
-                gix::objs::TreeRefIter::from_bytes(&tree.data, tree.id.kind()),
-                &mut cache,
-                &mut state,
-                &repo.objects,
-                |change| {
-                    use gix::diff::tree_with_rewrites::ChangeRef;
-                    match change {
-                        ChangeRef::Addition {
-                            location,
-                            entry_mode,
-                            id,
-                            ..
-                        }
-                        | ChangeRef::Modification {
-                            location,
-                            entry_mode,
-                            id,
-                            ..
-                        } if entry_mode.is_blob() => touched.push((location.to_vec(), None, Some(id.to_owned()))),
-                        ChangeRef::Deletion {
-                            location, entry_mode, ..
-                        } if entry_mode.is_blob() => touched.push((location.to_vec(), None, None)),
-                        ChangeRef::Rewrite {
-                            source_location,
-                            location,
-                            entry_mode,
-                            id,
-                            copy: false,
-                            ..
-                        } if entry_mode.is_blob() => {
-                            touched.push((location.to_vec(), Some(source_location.to_vec()), Some(id.to_owned())))
-                        }
-                        _ => {}
-                    }
-                    Ok(std::ops::ControlFlow::Continue(()))
+            pairs.push((info.id, info.parent_ids.first().copied()));
+        }
+        // What each commit changed: tree diffs are independent of each
+        // other and most of the work (decoding large trees through long
+        // delta chains), so they run in parallel, one repository handle
+        // (with its own caches) per thread.
+        // Neighbouring commits share trees (a commit's parent tree is the
+        // next commit's tree) through a handle's object cache: each handle
+        // takes runs of at least 32 commits.
+        let shared = self.repo.clone();
+        let touched: Vec<Result<Vec<Touched>, Unreadable>> = pairs
+            .par_iter()
+            .with_min_len(32)
+            .map_init(
+                || {
+                    let mut r = shared.to_thread_local();
+                    // Without a cache, large folders' trees are decompressed
+                    // (and their deltas resolved) twice per commit.
+                    r.object_cache_size_if_unset(64 * 1024 * 1024);
+                    let cache = r.diff_resource_cache_for_tree_diff();
+                    (r, cache, gix::diff::tree::State::default())
                 },
-                options.clone(),
+                |(r, cache, state), &(id, parent)| {
+                    let cache = cache.as_mut().map_err(|e| err("cannot prepare diffs", e))?;
+                    changed_files(r, cache, state, id, parent)
+                },
             )
-            .map_err(|e| err("cannot compare trees", e))?;
-            cache.clear_resource_cache_keep_allocation();
+            .collect();
+        // Renames are followed from the newest commit back, in order.
+        let mut now_called: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        for (&(id, _), touched) in pairs.iter().zip(touched) {
+            let touched = touched?;
             if touched.is_empty() {
                 continue;
             }
@@ -234,7 +204,8 @@ impl History {
                 }
             }
             if relevant {
-                self.commits.push(describe(&commit, info.id));
+                let commit = repo.find_commit(id).map_err(|e| err("cannot read a commit", e))?;
+                self.commits.push(describe(&commit, id));
             }
         }
         Ok(())
@@ -295,17 +266,21 @@ impl History {
             }
         }
         let content_rel = crate::diagnostics::slash_path(content_dir.strip_prefix(root).unwrap_or(content_dir));
-        for f in files {
+        let hash = repo.object_hash();
+        // Reading and hashing every file is the work here: in parallel.
+        use rayon::prelude::*;
+        let differs = files.par_iter().any(|f| {
             let rel = crate::diagnostics::slash_path(f.strip_prefix(root).unwrap_or(f));
             let Ok(bytes) = std::fs::read(f) else {
                 return true;
             };
-            let Ok(id) = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &bytes) else {
+            let Ok(id) = gix::objs::compute_hash(hash, gix::objs::Kind::Blob, &bytes) else {
                 return true;
             };
-            if in_head.get(&rel) != Some(&id) {
-                return true;
-            }
+            in_head.get(&rel) != Some(&id)
+        });
+        if differs {
+            return true;
         }
         // Every file matches HEAD; a file of HEAD's content folder that the
         // work tree lacks still makes it differ.
@@ -318,6 +293,75 @@ impl History {
 /// A file a commit changed: its path, the path it was renamed from, and
 /// its content after the commit (`None`: deleted).
 type Touched = (Vec<u8>, Option<Vec<u8>>, Option<gix::ObjectId>);
+
+/// The files commit `id` changed against `parent` (none: the empty tree),
+/// renames detected.
+fn changed_files(
+    repo: &gix::Repository,
+    cache: &mut gix::diff::blob::Platform,
+    state: &mut gix::diff::tree::State,
+    id: gix::ObjectId,
+    parent: Option<gix::ObjectId>,
+) -> Result<Vec<Touched>, Unreadable> {
+    let tree_of = |c: gix::ObjectId| {
+        repo.find_commit(c)
+            .and_then(|c| c.tree())
+            .map_err(|e| err("cannot read a tree", e))
+    };
+    let tree = tree_of(id)?;
+    let parent_tree = match parent {
+        Some(p) => tree_of(p)?,
+        None => repo.empty_tree(),
+    };
+    let options = gix::diff::tree_with_rewrites::Options {
+        location: Some(gix::diff::tree::recorder::Location::Path),
+        rewrites: Some(gix::diff::Rewrites::default()),
+    };
+    let mut touched: Vec<Touched> = Vec::new();
+    gix::diff::tree_with_rewrites(
+        gix::objs::TreeRefIter::from_bytes(&parent_tree.data, parent_tree.id.kind()),
+        gix::objs::TreeRefIter::from_bytes(&tree.data, tree.id.kind()),
+        cache,
+        state,
+        &repo.objects,
+        |change| {
+            use gix::diff::tree_with_rewrites::ChangeRef;
+            match change {
+                ChangeRef::Addition {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                }
+                | ChangeRef::Modification {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                } if entry_mode.is_blob() => touched.push((location.to_vec(), None, Some(id.to_owned()))),
+                ChangeRef::Deletion {
+                    location, entry_mode, ..
+                } if entry_mode.is_blob() => touched.push((location.to_vec(), None, None)),
+                ChangeRef::Rewrite {
+                    source_location,
+                    location,
+                    entry_mode,
+                    id,
+                    copy: false,
+                    ..
+                } if entry_mode.is_blob() => {
+                    touched.push((location.to_vec(), Some(source_location.to_vec()), Some(id.to_owned())))
+                }
+                _ => {}
+            }
+            Ok(std::ops::ControlFlow::Continue(()))
+        },
+        options,
+    )
+    .map_err(|e| err("cannot compare trees", e))?;
+    cache.clear_resource_cache_keep_allocation();
+    Ok(touched)
+}
 
 /// The Git directory of the repository holding `root`, when there is one
 /// (the preview server watches its `HEAD` and `refs` to reload history
