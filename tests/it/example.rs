@@ -152,7 +152,7 @@ fn example_findings_on_five_dates_over_five_years() {
     assert_eq!(accepted, ["missing-required-document service-budgets"]);
     assert_eq!(
         count(&found, "finding-overdue"),
-        5,
+        6,
         "the open NCs and MR action are past due: {found:?}"
     );
     assert!(has(&found, "finding-overdue", "NC-2026-07"), "{found:?}");
