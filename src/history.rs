@@ -148,6 +148,12 @@ impl History {
             }
             pairs.push((info.id, info.parent_ids.first().copied()));
         }
+        // What each commit changed never changes: earlier runs' results
+        // are kept in the repository (see `DiffCache`), only new commits
+        // are diffed.
+        let mut cached = DiffCache::read(repo);
+        let todo: Vec<(gix::ObjectId, Option<gix::ObjectId>)> =
+            pairs.iter().filter(|(id, _)| !cached.has(id)).copied().collect();
         // What each commit changed: tree diffs are independent of each
         // other and most of the work (decoding large trees through long
         // delta chains), so they run in parallel, one repository handle
@@ -156,7 +162,7 @@ impl History {
         // next commit's tree) through a handle's object cache: each handle
         // takes runs of at least 32 commits.
         let shared = self.repo.clone();
-        let touched: Vec<Result<Vec<Touched>, Unreadable>> = pairs
+        let computed: Vec<Result<Vec<Touched>, Unreadable>> = todo
             .par_iter()
             .with_min_len(32)
             .map_init(
@@ -174,10 +180,14 @@ impl History {
                 },
             )
             .collect();
+        for (&(id, _), touched) in todo.iter().zip(computed) {
+            cached.insert(id, touched?);
+        }
+        cached.write(repo);
         // Renames are followed from the newest commit back, in order.
         let mut now_called: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-        for (&(id, _), touched) in pairs.iter().zip(touched) {
-            let touched = touched?;
+        for &(id, _) in &pairs {
+            let touched = cached.changes_of(&id);
             if touched.is_empty() {
                 continue;
             }
@@ -293,6 +303,104 @@ impl History {
 /// A file a commit changed: its path, the path it was renamed from, and
 /// its content after the commit (`None`: deleted).
 type Touched = (Vec<u8>, Option<Vec<u8>>, Option<gix::ObjectId>);
+
+/// What each commit changed, kept between runs in the repository's
+/// `smsdoc-history-cache` (beside `HEAD`, in the common Git directory so
+/// worktrees share it). A commit's changes against its first parent never
+/// change, so entries are only added; the file is a cache: unreadable or
+/// from another format version, it is ignored, and it is written only when
+/// something was added (never fails a build). One JSON line per commit:
+/// `["<commit id>", [["path", "renamed from" or null, "blob id" or null], …]]`.
+struct DiffCache {
+    entries: HashMap<gix::ObjectId, Vec<Touched>>,
+    added: bool,
+}
+
+const DIFF_CACHE_FILE: &str = "smsdoc-history-cache";
+/// Bumped when what a diff records changes (rename settings, fields).
+const DIFF_CACHE_VERSION: &str = "smsdoc-history-cache v1";
+
+type CachedChange = (String, Option<String>, Option<String>);
+
+impl DiffCache {
+    fn path(repo: &gix::Repository) -> PathBuf {
+        repo.common_dir().join(DIFF_CACHE_FILE)
+    }
+
+    fn read(repo: &gix::Repository) -> DiffCache {
+        let mut entries = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string(Self::path(repo)) {
+            let mut lines = text.lines();
+            if lines.next() == Some(DIFF_CACHE_VERSION) {
+                for line in lines {
+                    let Ok((id, changes)) = serde_json::from_str::<(String, Vec<CachedChange>)>(line) else {
+                        continue;
+                    };
+                    let Ok(id) = gix::ObjectId::from_hex(id.as_bytes()) else {
+                        continue;
+                    };
+                    let blob = |b: Option<String>| b.and_then(|b| gix::ObjectId::from_hex(b.as_bytes()).ok());
+                    let touched = changes
+                        .into_iter()
+                        .map(|(path, from, b)| (path.into_bytes(), from.map(String::into_bytes), blob(b)))
+                        .collect();
+                    entries.insert(id, touched);
+                }
+            }
+        }
+        DiffCache { entries, added: false }
+    }
+
+    fn has(&self, id: &gix::ObjectId) -> bool {
+        self.entries.contains_key(id)
+    }
+
+    fn insert(&mut self, id: gix::ObjectId, touched: Vec<Touched>) {
+        self.entries.insert(id, touched);
+        self.added = true;
+    }
+
+    fn changes_of(&self, id: &gix::ObjectId) -> Vec<Touched> {
+        self.entries.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Writes the cache (through a temporary file) when entries were
+    /// added. Paths that are not UTF-8 are not kept: such commits are
+    /// diffed again next time.
+    fn write(&self, repo: &gix::Repository) {
+        if !self.added {
+            return;
+        }
+        let mut out = String::from(DIFF_CACHE_VERSION);
+        out.push('\n');
+        for (id, touched) in &self.entries {
+            let changes: Option<Vec<CachedChange>> = touched
+                .iter()
+                .map(|(path, from, blob)| {
+                    let path = String::from_utf8(path.clone()).ok()?;
+                    let from = match from {
+                        Some(f) => Some(String::from_utf8(f.clone()).ok()?),
+                        None => None,
+                    };
+                    Some((path, from, blob.map(|b| b.to_hex().to_string())))
+                })
+                .collect();
+            let Some(changes) = changes else { continue };
+            if let Ok(line) = serde_json::to_string(&(id.to_hex().to_string(), changes)) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        let path = Self::path(repo);
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::write(&tmp, out)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
 
 /// The files commit `id` changed against `parent` (none: the empty tree),
 /// renames detected.

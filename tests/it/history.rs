@@ -141,6 +141,53 @@ fn a_text_change_after_approval_without_a_new_version_is_reported_at_the_version
     assert!(hb.read("public/print/index.html").contains("Revision: commit"));
 }
 
+/// What each commit changed is kept in the repository after the first run
+/// (only new commits are diffed later); the findings are the same with and
+/// without it, and a damaged or foreign cache file is ignored and replaced.
+#[test]
+fn history_is_cached_in_the_repository_and_a_damaged_cache_is_ignored() {
+    let hb = approved_then(&procedure("1.0", "2026-02-01", "2026-02-01", "Log it. Escalate."));
+    let cache = hb.path(".git/smsdoc-history-cache");
+    assert!(!cache.exists());
+    let (_, cold) = hb.check_json(TODAY, &[]);
+    let text = std::fs::read_to_string(&cache).expect("the first run writes the cache");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("smsdoc-history-cache v1"));
+    assert_eq!(lines.count(), 2, "one line per commit: {text}");
+    let (_, warm) = hb.check_json(TODAY, &[]);
+    assert_eq!(changed_after(&warm), changed_after(&cold));
+    assert_eq!(changed_after(&warm).len(), 1);
+    // A new commit is added to it.
+    hb.write(
+        "docs/incident.md",
+        procedure("1.1", "2026-04-01", "2026-04-01", "Log it. Escalate."),
+    );
+    commit_all(&hb.path(""), "2026-04-01", "Version 1.1");
+    let (_, v) = hb.check_json(TODAY, &[]);
+    assert!(changed_after(&v).is_empty(), "the new version is approved: {v:#}");
+    assert_eq!(std::fs::read_to_string(&cache).unwrap().lines().count(), 4);
+    hb.run(&["build", "--today", TODAY]).expect(0);
+    assert!(
+        hb.read("public/incident/index.html").contains("Version 1.1"),
+        "history from the cache"
+    );
+    for damaged in [
+        "garbage\n{[",
+        "smsdoc-history-cache v0\n[\"x\", []]\n",
+        "smsdoc-history-cache v1\nnot json\n",
+    ] {
+        std::fs::write(&cache, damaged).unwrap();
+        let (code, v) = hb.check_json(TODAY, &[]);
+        assert_eq!(code, 0);
+        assert!(changed_after(&v).is_empty(), "{damaged:?}: {v:#}");
+        let rewritten = std::fs::read_to_string(&cache).unwrap();
+        assert!(
+            rewritten.starts_with("smsdoc-history-cache v1\n["),
+            "{damaged:?} replaced: {rewritten}"
+        );
+    }
+}
+
 #[test]
 fn a_new_version_or_a_review_only_change_is_not_reported() {
     // Raised version (and approval fields: the approval date is the
