@@ -237,10 +237,17 @@ pub fn parse_document(
     text: String,
 ) -> (Option<Document>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    // A document whose front matter cannot be read still has an id when a
+    // line says so: findings about links to it are then held back
+    // (`site::hold_back_links_to_unreadable`) instead of cascading.
     let fm_err = |e: frontmatter::FmError| {
-        Diagnostic::error(Code::FrontMatter, e.message)
+        let d = Diagnostic::error(Code::FrontMatter, e.message)
             .at(file.clone(), e.pos.line, e.pos.column)
-            .help(e.help)
+            .help(e.help);
+        match recover_id(&text) {
+            Some(id) => d.about(id),
+            None => d,
+        }
     };
     let split = match frontmatter::split(&text) {
         Ok(Some(s)) => s,
@@ -820,6 +827,23 @@ impl Fields<'_> {
             },
         }
     }
+}
+
+/// The `id` a document's front matter names on a line of its own
+/// (`id: PRO-002`), read without parsing it: for a file whose front matter
+/// does not parse.
+pub fn recover_id(text: &str) -> Option<String> {
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let fence = lines.next()?.trim_end();
+    if fence != "---" && fence != "+++" {
+        return None;
+    }
+    lines
+        .take_while(|l| l.trim_end() != fence)
+        .find_map(|l| l.strip_prefix("id").map(str::trim_start))
+        .and_then(|rest| rest.strip_prefix(':').or_else(|| rest.strip_prefix('=')))
+        .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+        .filter(|v| !v.is_empty() && !v.contains(char::is_whitespace))
 }
 
 #[cfg(test)]

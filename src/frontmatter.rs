@@ -172,10 +172,23 @@ fn parse_yaml(text: &str, first_line: usize, subject: &str) -> Result<Node, FmEr
                     (line, col) = (l, c);
                 }
             }
+            // The scanner notices a missing `: ` or an unclosed `[`/`{` only
+            // on a later line; point at the line that has the mistake.
+            let mut help = yaml_help(e.info());
+            let info = e.info();
+            let colon = info.contains("simple key") || info.contains("expected ':'");
+            let flow = info.contains("flow") || info.contains("indentation") || info.contains("']'") || info.contains("'}'");
+            if let Some((l, c)) = missing_space_after_colon(text, line).filter(|_| colon) {
+                (line, col) = (l, c);
+                help = "put a space after the colon: `key: value`".into();
+            } else if let Some((l, c)) = unclosed_bracket(text, line).filter(|_| flow || colon) {
+                (line, col) = (l, c);
+                help = "this `[` or `{` is never closed: end the list on the same line, e.g. `clauses: [\"8.1\", \"8.2\"]`".into();
+            }
             FmError {
                 pos: pos(line, col),
                 message: format!("{subject} is not valid YAML: {}", e.info()),
-                help: yaml_help(e.info()),
+                help,
             }
         })?;
         let here = pos(mark.line(), mark.col());
@@ -288,6 +301,50 @@ fn first_tab(text: &str, from_line: usize) -> Option<(usize, usize)> {
             let indent = &l[..l.len() - l.trim_start().len()];
             indent.chars().position(|c| c == '\t').map(|c| (i + 1, c))
         })
+}
+
+/// The last line up to `to_line` (1-based) that looks like `key:value`,
+/// a key directly followed by its value without the space YAML needs, and
+/// the column (0-based) just after its colon.
+fn missing_space_after_colon(text: &str, to_line: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().take(to_line).collect();
+    lines.iter().enumerate().rev().find_map(|(i, l)| {
+        let trimmed = l.trim_start();
+        let indent = l.len() - trimmed.len();
+        let key_len = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .filter(|&n| n > 0)?;
+        let after = &trimmed[key_len..];
+        let value = after.strip_prefix(':')?;
+        let next = value.chars().next()?;
+        // `key: value`, `key:` and `key::x` are fine; so is a time or URL
+        // inside a value, which never starts a line.
+        (!next.is_whitespace() && next != ':').then_some((i + 1, indent + key_len + 1))
+    })
+}
+
+/// The last line up to `to_line` (1-based) with more `[`/`{` than `]`/`}`
+/// outside quotes, and the column (0-based) of its first unclosed one.
+fn unclosed_bracket(text: &str, to_line: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().take(to_line).collect();
+    lines.iter().enumerate().rev().find_map(|(i, l)| {
+        let mut open: Vec<usize> = Vec::new();
+        let mut quote: Option<char> = None;
+        for (c, ch) in l.chars().enumerate() {
+            match (quote, ch) {
+                (Some(q), _) if ch == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(ch),
+                (None, '#') => break,
+                (None, '[' | '{') => open.push(c),
+                (None, ']' | '}') => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        open.first().map(|&c| (i + 1, c))
+    })
 }
 
 fn yaml_help(info: &str) -> String {
@@ -463,6 +520,13 @@ mod tests {
         let e = fm("---\nid: A-1\nid: A-2\n---\n").unwrap_err();
         assert_eq!(e.pos.line, 3);
         assert!(e.message.contains("duplicate key `id`"));
+        // The mistake's line, not the line where the scanner noticed it.
+        let e = fm("---\nid: A-1\nstatus:approved\nversion: \"1\"\n---\n").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (3, 8), "{e:?}");
+        assert!(e.help.contains("space after the colon"), "{e:?}");
+        let e = fm("---\nid: A-1\nclauses: [\"8.1\", \"8.2\"\ntitle: T\ntype: policy\n---\n").unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (3, 10), "{e:?}");
+        assert!(e.help.contains("never closed"), "{e:?}");
         let e = fm("---\na: &x [1]\nb: *x\n---\n").unwrap_err();
         assert!(e.message.contains("aliases"));
         let e = split("---\nid: A-1\n").unwrap_err();

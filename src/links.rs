@@ -201,12 +201,14 @@ impl LinkResolver for DocResolver<'_> {
                         Some(s) => format!("did you mean [[{s}]]?"),
                         None => "check the id in the target's front matter".into(),
                     };
-                    self.broken(
+                    let mut r = self.broken(
                         dest,
                         Code::BrokenLink,
                         format!("link to unknown document id `{id}`"),
                         &help,
-                    )
+                    );
+                    r.problem = r.problem.map(|d| d.about(id));
+                    r
                 }
             };
         }
@@ -279,15 +281,15 @@ impl LinkResolver for DocResolver<'_> {
             Some(s) => format!("did you mean `{s}`? Paths are relative to this document's folder"),
             None => "paths are relative to this document's folder; check the file name".into(),
         };
-        self.broken(
+        let path = crate::diagnostics::slash_path(&joined);
+        let mut r = self.broken(
             dest,
             Code::BrokenLink,
-            format!(
-                "{what} target `{}` does not exist",
-                crate::diagnostics::slash_path(&joined)
-            ),
+            format!("{what} target `{path}` does not exist"),
             &help,
-        )
+        );
+        r.problem = r.problem.map(|d| d.about(path));
+        r
     }
 }
 
@@ -445,6 +447,7 @@ fn unknown_id(doc: &Document, field: &str, id: &str, pos: crate::frontmatter::Po
     };
     Diagnostic::error(Code::BrokenLink, format!("`{field}` names unknown document id `{id}`"))
         .at(doc.file.clone(), pos.line, pos.column)
+        .about(id)
         .help(help)
 }
 

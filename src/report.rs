@@ -359,20 +359,5 @@ impl Terminal {
     }
 }
 
-/// `12,345`.
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 warning`, `1,234 warnings`.
-pub fn plural(n: usize, one: &str) -> String {
-    format!("{} {one}{}", thousands(n), if n == 1 { "" } else { "s" })
-}
+// Counting words live with the diagnostics (every layer counts things).
+pub use crate::diagnostics::{plural, thousands};

@@ -204,6 +204,7 @@ impl Site {
         let (graph, link_diags) = links::graph(&docs, &rendered, &index);
         diags.extend(link_diags);
         diags.extend(excluded_link_diagnostics(&docs, &rendered, &included));
+        hold_back_links_to_unreadable(&config, &mut diags);
         let t = timings.record("links", t);
         let reviews = review_all(&config, &docs, options.today);
         diags.extend(review_diagnostics(&docs, &reviews));
@@ -611,6 +612,66 @@ pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnost
         }
     }
     out
+}
+
+/// Links to a document whose front matter does not parse are not broken:
+/// the document is there, unreadable for now. Their findings (by its
+/// recovered id, or by its path) are taken out and reported once, as a
+/// note on that file; once it parses they are checked again.
+fn hold_back_links_to_unreadable(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let content = config.rel(&config.content_dir).to_path_buf();
+    // (the unreadable file, its id if recovered, its path in the content dir)
+    let unreadable: Vec<(PathBuf, Option<String>, String)> = diags
+        .iter()
+        .filter(|d| d.code == Code::FrontMatter)
+        .filter_map(|d| {
+            let file = d.file.clone()?;
+            let in_content = diagnostics::slash_path(file.strip_prefix(&content).unwrap_or(&file));
+            Some((file, d.subject.clone(), in_content))
+        })
+        .collect();
+    if unreadable.is_empty() {
+        return;
+    }
+    let mut held: Vec<(usize, std::collections::BTreeSet<String>)> = vec![(0, Default::default()); unreadable.len()];
+    diags.retain(|d| {
+        if d.code != Code::BrokenLink {
+            return true;
+        }
+        let Some(about) = &d.subject else { return true };
+        let Some(k) = unreadable
+            .iter()
+            .position(|(_, id, path)| id.as_deref() == Some(about.as_str()) || path == about)
+        else {
+            return true;
+        };
+        held[k].0 += 1;
+        held[k]
+            .1
+            .insert(d.file.as_deref().map(diagnostics::slash_path).unwrap_or_default());
+        false
+    });
+    for ((file, id, _), (links, from)) in unreadable.into_iter().zip(held) {
+        if links == 0 {
+            continue;
+        }
+        let what = id.map_or_else(|| "this file".to_string(), |id| format!("{id} (this file)"));
+        diags.push(
+            Diagnostic::note(
+                Code::BrokenLink,
+                format!(
+                    "{} from {} point to {what}; they are checked once its front matter parses",
+                    diagnostics::plural(links, "link"),
+                    diagnostics::plural(from.len(), "document"),
+                ),
+            )
+            .at(file, 1, 1)
+            .help(format!(
+                "linking here: {}",
+                from.into_iter().collect::<Vec<_>>().join(", ")
+            )),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod common;
 
 mod adoption;
 mod architecture;
+mod cascade;
 mod cli;
 mod coverage;
 mod example;
