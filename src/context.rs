@@ -534,8 +534,11 @@ pub struct CoverageSummary {
     pub title: String,
     pub totals: Totals,
     pub percent: u32,
+    /// Explicit required documents (catch-alls not counted).
     pub required: Totals,
     pub required_percent: u32,
+    /// Implied ("expected") documents.
+    pub expected: Totals,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -602,6 +605,7 @@ impl HomeData {
                         percent: sc.totals.percent(),
                         required: sc.required_totals,
                         required_percent: sc.required_totals.percent(),
+                        expected: sc.expected_totals,
                     }
                 })
                 .collect(),
@@ -785,6 +789,8 @@ pub struct RequiredItem {
     pub key: String,
     pub label: String,
     pub basis: String,
+    /// "required", "expected" or "informational" (a catch-all: not counted).
+    pub counted_as: &'static str,
     pub clauses: Vec<RequiredClause>,
     pub status: &'static str,
     pub approved: Vec<DocSummary>,
@@ -868,6 +874,7 @@ impl RequiredItem {
             key: req.key.clone(),
             label: req.label.clone(),
             basis: req.basis.clone(),
+            counted_as: req.counted_as(),
             clauses: req
                 .clauses
                 .iter()
@@ -995,8 +1002,11 @@ pub struct StandardCoverageData {
     pub title: String,
     pub totals: Totals,
     pub percent: u32,
+    /// Explicit required documents (catch-alls not counted).
     pub required_totals: Totals,
     pub required_percent: u32,
+    /// Implied ("expected") documents.
+    pub expected_totals: Totals,
     pub groups: Vec<CoverageGroup>,
     pub required: Vec<RequiredItem>,
 }
@@ -1095,6 +1105,7 @@ impl CoverageData {
                         percent: sc.totals.percent(),
                         required_totals: sc.required_totals,
                         required_percent: sc.required_totals.percent(),
+                        expected_totals: sc.expected_totals,
                         groups: cat
                             .clauses
                             .iter()

@@ -89,7 +89,10 @@ pub struct StandardCoverage {
     pub totals: Totals,
     /// Totals per top-level clause (group), indexed like the catalogue.
     pub group_totals: Vec<Option<Totals>>,
+    /// Explicit required documents (catch-alls not counted).
     pub required_totals: Totals,
+    /// Implied ("expected") documents.
+    pub expected_totals: Totals,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -184,9 +187,16 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
                 t.add(rows[i].status);
             }
         }
+        // Explicit and implied documents are counted apart; catch-alls
+        // not at all.
         let mut required_totals = Totals::default();
-        for r in &required {
-            required_totals.add(r.status);
+        let mut expected_totals = Totals::default();
+        for (r, req) in required.iter().zip(&cat.required) {
+            if req.is_required() {
+                required_totals.add(r.status);
+            } else if req.is_expected() {
+                expected_totals.add(r.status);
+            }
         }
         standards.push(StandardCoverage {
             catalogue: ci,
@@ -195,6 +205,7 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
             totals,
             group_totals,
             required_totals,
+            expected_totals,
         });
     }
     Coverage { standards }
@@ -245,15 +256,19 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
         }
         for (k, row) in sc.required.iter().enumerate() {
             let req = &cat.required[k];
+            if req.informational {
+                continue;
+            }
+            let kind = req.counted_as();
             let msg = match row.status {
                 CovStatus::Covered => continue,
                 CovStatus::DraftOnly => format!(
-                    "required document `{}` ({}) exists only as draft ({})",
+                    "{kind} document `{}` ({}) exists only as draft ({})",
                     req.key,
                     req.label,
                     ids(&row.drafts)
                 ),
-                CovStatus::Gap => format!("required document `{}` ({}) is missing", req.key, req.label),
+                CovStatus::Gap => format!("{kind} document `{}` ({}) is missing", req.key, req.label),
             };
             out.push(
                 Diagnostic::warning(Code::MissingRequiredDocument, msg)

@@ -61,6 +61,11 @@ fn doc_ref(site: &Site, i: usize) -> Value {
     json!({ "id": d.id, "title": d.title, "status": d.status.as_str(), "url": abs_url(site, &d.url) })
 }
 
+/// Required or expected documents: how many are present, draft only, missing.
+fn counts(t: &crate::coverage::Totals) -> Value {
+    json!({ "present": t.covered, "draft_only": t.draft_only, "missing": t.gaps })
+}
+
 /// `coverage.json`: the default standard in the SPEC shape, plus every
 /// other standard in force under `standards`.
 pub fn coverage_json(site: &Site) -> Value {
@@ -89,7 +94,8 @@ pub fn coverage_json(site: &Site) -> Value {
                     let docs: Vec<Value> = in_site(site, &row.approved, &row.drafts).map(|i| doc_ref(site, i)).collect();
                     json!({
                         "key": req.key, "label": req.label, "basis": req.basis, "clauses": req.clauses,
-                        "status": row.status.required_str(),
+                        "counted_as": req.counted_as(),
+                        "status": if req.informational { "informational" } else { row.status.required_str() },
                         "documents": docs,
                     })
                 })
@@ -98,6 +104,8 @@ pub fn coverage_json(site: &Site) -> Value {
                 "standard": cat.id,
                 "title": cat.title,
                 "totals": sc.totals,
+                "required": counts(&sc.required_totals),
+                "expected": counts(&sc.expected_totals),
                 "clauses": clauses,
                 "required_documents": required,
             })
@@ -361,12 +369,26 @@ pub fn reviews_ics(site: &Site) -> String {
     // deterministic (same input, same calendar).
     let stamp = format!("{}T000000Z", site.options.today.strftime("%Y%m%d"));
     let host = uid_host(&site.config.title);
+    // One all-day event; URL takes a URI: only an absolute base URL makes one.
+    let mut event = |uid: String, day: jiff::civil::Date, summary: String, desc: &str, category: &str, url: String| {
+        let end = day.tomorrow().unwrap_or(day);
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{uid}@{host}"),
+            format!("DTSTAMP:{stamp}"),
+            format!("DTSTART;VALUE=DATE:{}", day.strftime("%Y%m%d")),
+            format!("DTEND;VALUE=DATE:{}", end.strftime("%Y%m%d")),
+            format!("SUMMARY:{}", ics_text(&summary)),
+            format!("DESCRIPTION:{}", ics_text(desc)),
+            format!("CATEGORIES:{}", ics_text(category)),
+            "TRANSP:TRANSPARENT".into(),
+        ]);
+        lines.extend(Some(url).filter(|u| u.contains("://")).map(|u| format!("URL:{u}")));
+        lines.push("END:VEVENT".into());
+    };
     for i in reviewable(site) {
         let d = &site.docs[i];
         let Some(next) = site.reviews[i].next else { continue };
-        let end = next.tomorrow().unwrap_or(next);
-        // URL takes a URI: only an absolute base URL makes one.
-        let url = Some(abs_url(site, &d.url)).filter(|u| u.contains("://"));
         let mut desc = format!("Review of {} {} ({}).", d.id, d.title, d.doc_type.as_str());
         if let Some(o) = &d.owner {
             desc.push_str(&format!(" Owner: {o}."));
@@ -374,50 +396,39 @@ pub fn reviews_ics(site: &Site) -> String {
         if d.status == Status::Draft {
             desc.push_str(" Document is a draft.");
         }
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:review-{}@{host}", d.id),
-            format!("DTSTAMP:{stamp}"),
-            format!("DTSTART;VALUE=DATE:{}", next.strftime("%Y%m%d")),
-            format!("DTEND;VALUE=DATE:{}", end.strftime("%Y%m%d")),
-            format!("SUMMARY:{}", ics_text(&format!("Review due: {} {}", d.id, d.title))),
-            format!("DESCRIPTION:{}", ics_text(&desc)),
-            format!(
-                "CATEGORIES:{}",
-                ics_text(match site.reviews[i].status {
-                    ReviewStatus::Overdue => "overdue",
-                    ReviewStatus::DueSoon => "due-soon",
-                    _ => "scheduled",
-                })
-            ),
-            "TRANSP:TRANSPARENT".into(),
-        ]);
-        lines.extend(url.map(|u| format!("URL:{u}")));
-        lines.push("END:VEVENT".into());
+        let category = match site.reviews[i].status {
+            ReviewStatus::Overdue => "overdue",
+            ReviewStatus::DueSoon => "due-soon",
+            _ => "scheduled",
+        };
+        let summary = format!("Review due: {} {}", d.id, d.title);
+        event(
+            format!("review-{}", d.id),
+            next,
+            summary,
+            &desc,
+            category,
+            abs_url(site, &d.url),
+        );
     }
     // The next record of each series, on its due date.
     for st in &site.series {
         let sc = &site.config.series[st.config];
         let Some(due) = st.due else { continue };
-        let end = due.tomorrow().unwrap_or(due);
-        let url = Some(abs_url(site, &crate::layout::series_dir(&sc.key))).filter(|u| u.contains("://"));
         let mut desc = format!("Next record of {} (every {}).", sc.title, sc.every);
         if let Some(o) = &sc.owner {
             desc.push_str(&format!(" Owner: {o}."));
         }
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:series-{}@{host}", sc.key),
-            format!("DTSTAMP:{stamp}"),
-            format!("DTSTART;VALUE=DATE:{}", due.strftime("%Y%m%d")),
-            format!("DTEND;VALUE=DATE:{}", end.strftime("%Y%m%d")),
-            format!("SUMMARY:{}", ics_text(&format!("Record due: {}", sc.title))),
-            format!("DESCRIPTION:{}", ics_text(&desc)),
-            format!("CATEGORIES:{}", ics_text(st.status.as_str())),
-            "TRANSP:TRANSPARENT".into(),
-        ]);
-        lines.extend(url.map(|u| format!("URL:{u}")));
-        lines.push("END:VEVENT".into());
+        let url = abs_url(site, &crate::layout::series_dir(&sc.key));
+        let summary = format!("Record due: {}", sc.title);
+        event(
+            format!("series-{}", sc.key),
+            due,
+            summary,
+            &desc,
+            st.status.as_str(),
+            url,
+        );
     }
     lines.push("END:VCALENDAR".into());
     let mut out = String::new();

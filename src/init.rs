@@ -157,7 +157,10 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
     write(".gitignore", "/public\n")?;
     let mut counters = std::collections::HashMap::new();
     let mut index = String::new();
-    for req in &cat.required {
+    // Catch-alls ("records required by this document") get no draft of
+    // their own: the specific items do.
+    let drafts: Vec<&RequiredDoc> = cat.required.iter().filter(|r| !r.informational).collect();
+    for &req in &drafts {
         let t = doc_type(req);
         let n = counters.entry(t).or_insert(0);
         *n += 1;
@@ -169,8 +172,7 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
     // Clauses no required document cites still need an owner in the SMS:
     // one starter document per top-level clause gathers them, with a
     // section per clause to describe how it is met.
-    let cited: std::collections::HashSet<&str> = cat
-        .required
+    let cited: std::collections::HashSet<&str> = drafts
         .iter()
         .flat_map(|r| r.clauses.iter().map(String::as_str))
         .collect();
@@ -217,7 +219,7 @@ pub fn init(dir: &Path, standard: &str, force: bool) -> Result<InitReport, Strin
     write("docs/about-this-handbook.md", &start)?;
     Ok(InitReport {
         root: dir.to_path_buf(),
-        documents: cat.required.len() + extra + 1,
+        documents: drafts.len() + extra + 1,
     })
 }
 

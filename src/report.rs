@@ -88,8 +88,20 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
             continue;
         }
         let what = match code {
-            Code::UncoveredClause => format!("{} clauses are not covered by an approved document", list.len()),
-            _ => format!("{} required documents are missing or only drafts", list.len()),
+            Code::UncoveredClause => format!("{} not covered by an approved document", plural(list.len(), "clause")),
+            _ => {
+                let expected = list.iter().filter(|d| d.message.starts_with("expected ")).count();
+                let required = list.len() - expected;
+                match (required, expected) {
+                    (r, 0) => format!("{} missing or only drafts", plural(r, "required document")),
+                    (0, e) => format!("{} missing or only drafts", plural(e, "expected document")),
+                    (r, e) => format!(
+                        "{} and {} missing or only drafts",
+                        plural(r, "required document"),
+                        plural(e, "expected document")
+                    ),
+                }
+            }
         };
         let first: Vec<String> = list.iter().take(3).map(|d| d.message.clone()).collect();
         let cs = CsDiagnostic::warning()

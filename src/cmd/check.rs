@@ -43,6 +43,25 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
                 if !site.accepted.is_empty() {
                     extra.push_str(&format!(", {} accepted", thousands(site.accepted.len())));
                 }
+                // Required and expected documents are counted apart: a
+                // missing required one is never hidden in a percentage.
+                if !g.quiet {
+                    for sc in &site.coverage.standards {
+                        let (r, e) = (&sc.required_totals, &sc.expected_totals);
+                        if r.clauses + e.clauses == 0 {
+                            continue;
+                        }
+                        eprintln!(
+                            "{}: {} of {} present ({} missing), {} of {} expected present",
+                            site.cats.list[sc.catalogue].title,
+                            r.covered,
+                            plural(r.clauses, "required document"),
+                            r.gaps + r.draft_only,
+                            e.covered,
+                            e.clauses,
+                        );
+                    }
+                }
                 eprintln!(
                     "{} {} in {:.2} s — {}, {}{extra}",
                     if failing { "check failed:" } else { "checked" },
