@@ -68,15 +68,28 @@ pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
         );
         if a.required {
             let width = cat.required.iter().map(|r| r.key.len()).max().unwrap_or(0);
-            for r in &cat.required {
-                let _ = writeln!(
-                    out,
-                    "{:<width$}  {} (clauses {}; {})",
-                    r.key,
-                    r.label,
-                    r.clauses.join(", "),
-                    r.basis
-                );
+            // Grouped as they are counted: required, expected, and the
+            // catch-alls that are listed but never counted.
+            for (kind, heading) in [
+                ("required", "Required (the standard asks for it; counted):"),
+                ("expected", "Expected (auditors commonly ask for it; counted apart):"),
+                ("informational", "Catch-alls (listed, never counted; provide the specific keys):"),
+            ] {
+                let items: Vec<_> = cat.required.iter().filter(|r| r.counted_as() == kind).collect();
+                if items.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(out, "{heading}");
+                for r in items {
+                    let _ = writeln!(
+                        out,
+                        "  {:<width$}  {} (clauses {})",
+                        r.key,
+                        r.label,
+                        r.clauses.join(", ")
+                    );
+                }
+                let _ = writeln!(out);
             }
         } else {
             for c in &cat.clauses {

@@ -698,9 +698,15 @@ fn clauses_prints_catalogues_and_required_keys() {
     let line = r
         .stdout
         .lines()
-        .find(|l| l.starts_with("sms-scope "))
+        .find(|l| l.trim_start().starts_with("sms-scope "))
         .expect("sms-scope listed");
     assert!(line.contains("Scope of the SMS"), "{line}");
+    // Listed as they are counted: required, expected, catch-alls.
+    let at = |s: &str| r.stdout.find(s).unwrap_or_else(|| panic!("{s} missing:\n{}", r.stdout));
+    let (required, expected, catch_alls) = (at("Required ("), at("Expected ("), at("Catch-alls ("));
+    assert!(required < at("major-incident-procedure") && at("major-incident-procedure") < expected);
+    assert!(expected < at("service-budgets") && at("service-budgets") < catch_alls);
+    assert!(catch_alls < at("required-procedures"));
     let r = hb.run(&["clauses", "--standard", "iso99999:2030"]).expect(2);
     assert!(r.stderr.contains("unknown standard"), "{}", r.stderr);
 }
