@@ -20,6 +20,39 @@ fn main() {
         .or_else(from_package)
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=SMSDOC_COMMIT={commit}");
+    watch_head();
+}
+
+/// Rerun when HEAD moves: HEAD itself, the branch file it points to and
+/// packed-refs. Also from a packaged copy inside a checkout (`cargo
+/// package` verifies in `target/package/`, sharing the build script's
+/// output with the checkout's own build): without these lines there, the
+/// checkout's next build would keep that commit after HEAD moved.
+fn watch_head() {
+    let Ok(manifest) = std::env::var("CARGO_MANIFEST_DIR") else {
+        return;
+    };
+    let Some(git_dir) = git(&["-C", &manifest, "rev-parse", "--absolute-git-dir"]) else {
+        return;
+    };
+    let git_dir = Path::new(&git_dir);
+    let mut watch = vec![git_dir.join("HEAD")];
+    // A linked worktree keeps its HEAD apart but branches in the common dir.
+    let common = git(&[
+        "-C",
+        &manifest,
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-common-dir",
+    ]);
+    let common = common.as_deref().map_or(git_dir, Path::new);
+    watch.push(common.join("packed-refs"));
+    if let Some(branch) = git(&["-C", &manifest, "symbolic-ref", "-q", "HEAD"]) {
+        watch.push(common.join(branch));
+    }
+    for p in watch.iter().filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
 }
 
 fn git(args: &[&str]) -> Option<String> {
@@ -38,28 +71,6 @@ fn from_git() -> Option<String> {
         return None;
     }
     let id = git(&["-C", &manifest, "rev-parse", "--short=12", "HEAD"])?;
-    // Rerun when HEAD moves: HEAD itself, the branch file it points to and
-    // packed-refs (where the branch may live instead).
-    if let Some(git_dir) = git(&["-C", &manifest, "rev-parse", "--absolute-git-dir"]) {
-        let git_dir = Path::new(&git_dir);
-        let mut watch = vec![git_dir.join("HEAD")];
-        // A linked worktree keeps its HEAD apart but branches in the common dir.
-        let common = git(&[
-            "-C",
-            &manifest,
-            "rev-parse",
-            "--path-format=absolute",
-            "--git-common-dir",
-        ]);
-        let common = common.as_deref().map_or(git_dir, Path::new);
-        watch.push(common.join("packed-refs"));
-        if let Some(branch) = git(&["-C", &manifest, "symbolic-ref", "-q", "HEAD"]) {
-            watch.push(common.join(branch));
-        }
-        for p in watch.iter().filter(|p| p.exists()) {
-            println!("cargo:rerun-if-changed={}", p.display());
-        }
-    }
     Some(id)
 }
 

@@ -106,10 +106,6 @@ impl Catalogue {
         out
     }
 
-    pub fn required_key(&self, key: &str) -> Option<&RequiredDoc> {
-        self.required.iter().find(|r| r.key == key)
-    }
-
     /// Parses a catalogue file. `origin` names it in diagnostics, which
     /// point at the line and column of the entry or value concerned.
     pub fn parse(text: &str, origin: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
@@ -351,7 +347,53 @@ pub struct Catalogues {
     pub list: Vec<Catalogue>,
 }
 
+/// What a `provides` value names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provides {
+    /// Key `key` of catalogue `catalogue` (both indexes). `also`: the
+    /// qualified spellings of the same bare key in other standards in force
+    /// (an ambiguity: the bare key counts for the first standard only).
+    Found {
+        catalogue: usize,
+        key: usize,
+        also: Vec<String>,
+    },
+    Unknown,
+}
+
 impl Catalogues {
+    /// Resolves a `provides` value: `iso27001:2022:risk-treatment-plan`
+    /// names one standard's key; a bare key belongs to the first standard
+    /// in force that has it, so a document never silently ticks another
+    /// standard's checklist.
+    pub fn resolve_provides(&self, value: &str) -> Provides {
+        for (ci, c) in self.list.iter().enumerate() {
+            if let Some(key) = value.strip_prefix(c.id.as_str()).and_then(|r| r.strip_prefix(':')) {
+                return match c.required.iter().position(|r| r.key == key) {
+                    Some(k) => Provides::Found {
+                        catalogue: ci,
+                        key: k,
+                        also: Vec::new(),
+                    },
+                    None => Provides::Unknown,
+                };
+            }
+        }
+        let mut having = self
+            .list
+            .iter()
+            .enumerate()
+            .filter_map(|(ci, c)| c.required.iter().position(|r| r.key == value).map(|k| (ci, k)));
+        match having.next() {
+            Some((catalogue, key)) => Provides::Found {
+                catalogue,
+                key,
+                also: having.map(|(ci, _)| format!("{}:{value}", self.list[ci].id)).collect(),
+            },
+            None => Provides::Unknown,
+        }
+    }
+
     /// The built-in catalogue with this id.
     pub fn builtin(id: &str) -> Option<Catalogue> {
         BUILTIN.iter().find_map(|(name, text)| {

@@ -394,7 +394,29 @@ pub fn parse_document(
 
     let provides = get("provides").map(|n| f.list(n, "provides")).unwrap_or_default();
     for p in &provides {
-        if !cats.list.iter().any(|c| c.required_key(&p.value).is_some()) {
+        if let crate::catalogue::Provides::Found { catalogue, also, .. } = cats.resolve_provides(&p.value) {
+            if !also.is_empty() {
+                let first = &cats.list[catalogue];
+                f.diags.push(
+                    Diagnostic::warning(
+                        Code::AmbiguousProvides,
+                        format!(
+                            "`{}` is a key of {} standards in force; bare, it counts for {} only",
+                            p.value,
+                            also.len() + 1,
+                            first.title
+                        ),
+                    )
+                    .at(file.clone(), p.pos.line, p.pos.column)
+                    .help(format!(
+                        "write the qualified spelling for each standard it provides: `{}:{}`, {}",
+                        first.id,
+                        p.value,
+                        also.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    )),
+                );
+            }
+        } else {
             let keys = cats.list.iter().flat_map(|c| c.required.iter().map(|r| r.key.as_str()));
             let help = match did_you_mean(&p.value, keys) {
                 Some(s) => format!("did you mean `{s}`? `smsdoc clauses --required` lists the keys"),

@@ -438,12 +438,12 @@ impl DocPage {
                 .iter()
                 .map(|p| Provided {
                     key: p.value.clone(),
-                    label: site
-                        .cats
-                        .list
-                        .iter()
-                        .find_map(|c| c.required_key(&p.value))
-                        .map_or_else(|| p.value.clone(), |r| r.label.clone()),
+                    label: match site.cats.resolve_provides(&p.value) {
+                        crate::catalogue::Provides::Found { catalogue, key, .. } => {
+                            site.cats.list[catalogue].required[key].label.clone()
+                        }
+                        crate::catalogue::Provides::Unknown => p.value.clone(),
+                    },
                 })
                 .collect(),
             content,

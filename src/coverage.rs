@@ -143,7 +143,10 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
                 }
             }
             for p in &doc.provides {
-                if let Some(k) = cat.required.iter().position(|r| r.key == p.value) {
+                if let crate::catalogue::Provides::Found { catalogue, key: k, .. } = cats.resolve_provides(&p.value) {
+                    if catalogue != ci {
+                        continue;
+                    }
                     let row = &mut required[k];
                     if doc.status == Status::Approved {
                         row.approved.push(di);

@@ -65,10 +65,11 @@ pub enum Code {
     ExceptionExpired,
     ExceptionUnused,
     ExceptionInvalid,
+    AmbiguousProvides,
 }
 
 impl Code {
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 33] = [
         Code::Config,
         Code::FrontMatter,
         Code::MissingField,
@@ -101,6 +102,7 @@ impl Code {
         Code::ExceptionExpired,
         Code::ExceptionUnused,
         Code::ExceptionInvalid,
+        Code::AmbiguousProvides,
     ];
 
     /// The code spelled `s` (as in `check` output and exceptions).
@@ -142,6 +144,7 @@ impl Code {
             Code::ExceptionExpired => "exception-expired",
             Code::ExceptionUnused => "exception-unused",
             Code::ExceptionInvalid => "exception-invalid",
+            Code::AmbiguousProvides => "ambiguous-provides",
         }
     }
 }

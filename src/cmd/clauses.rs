@@ -73,7 +73,10 @@ pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
             for (kind, heading) in [
                 ("required", "Required (the standard asks for it; counted):"),
                 ("expected", "Expected (auditors commonly ask for it; counted apart):"),
-                ("informational", "Catch-alls (listed, never counted; provide the specific keys):"),
+                (
+                    "informational",
+                    "Catch-alls (listed, never counted; provide the specific keys):",
+                ),
             ] {
                 let items: Vec<_> = cat.required.iter().filter(|r| r.counted_as() == kind).collect();
                 if items.is_empty() {

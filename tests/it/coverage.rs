@@ -354,7 +354,7 @@ fn custom_catalogue_drives_coverage() {
     );
     let r = hb.run(&["clauses", "--required"]).expect(0);
     assert!(
-        r.stdout.lines().any(|l| l.starts_with("alert-runbook ")),
+        r.stdout.lines().any(|l| l.trim_start().starts_with("alert-runbook ")),
         "{}",
         r.stdout
     );
@@ -418,4 +418,78 @@ fn broken_custom_catalogue_exits_2_naming_file_and_line() {
     let r = hb.run(&["check", "--today", TODAY]).expect(2);
     assert!(r.stderr.contains("smsdoc.toml:4:15"), "{}", r.stderr);
     assert!(r.stderr.contains("controls.yml"), "{}", r.stderr);
+}
+
+/// `provides` per standard (issue 19, point 3): a bare key counts for the
+/// first standard in force that has it, a qualified key for its own
+/// standard only; a bare key that several standards in force share is an
+/// `ambiguous-provides` warning naming the qualified spellings.
+#[test]
+fn provides_counts_for_one_standard_unless_qualified() {
+    let hb = Handbook::empty();
+    hb.write(
+        "smsdoc.toml",
+        "title = \"IMS\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2022\"]\n",
+    );
+    let doc = |id: &str, provides: &str| {
+        format!(
+            "---\nid: {id}\ntitle: {id}\ntype: record\nstatus: approved\napproved_by: A\napproved_on: 2026-01-01\nclauses: [\"7.2\"]\nprovides: [{provides}]\n---\nText.\n"
+        )
+    };
+    hb.write("docs/competence.md", doc("REC-001", "competence-evidence"));
+    hb.write(
+        "docs/treatment.md",
+        doc("REC-002", "\"iso27001:2022:risk-treatment-plan\""),
+    );
+    hb.write(
+        "docs/both.md",
+        doc("REC-003", "\"iso20000-1:2018:sms-scope\", \"iso27001:2022:isms-scope\""),
+    );
+    hb.write("docs/wrong.md", doc("REC-004", "\"iso27001:2022:sms-scope\""));
+    let (code, v) = hb.check_json(TODAY, &[]);
+    assert_eq!(code, 1, "the key 27001 does not have is an error");
+    let wrong = one(&v, "invalid-field");
+    assert_at(&wrong, "error", "docs/wrong.md", 9, 12);
+    let amb = one(&v, "ambiguous-provides");
+    assert_at(&amb, "warning", "docs/competence.md", 9, 12);
+    let help = amb["help"].as_str().unwrap();
+    assert!(
+        help.contains("`iso20000-1:2018:competence-evidence`") && help.contains("`iso27001:2022:competence-evidence`"),
+        "{help}"
+    );
+
+    hb.write("docs/wrong.md", doc("REC-004", "\"iso20000-1:2018:sms-scope\""));
+    hb.run(&["build", "--today", TODAY]).expect(0);
+    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
+    let status = |standard: &str, key: &str| -> String {
+        let s = cov["standards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["standard"] == standard)
+            .unwrap();
+        let r = s["required_documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap();
+        r["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status("iso20000-1:2018", "competence-evidence"), "present");
+    assert_eq!(
+        status("iso27001:2022", "competence-evidence"),
+        "missing",
+        "a bare key ticks one checklist"
+    );
+    assert_eq!(status("iso27001:2022", "risk-treatment-plan"), "present");
+    assert_eq!(status("iso20000-1:2018", "sms-scope"), "present");
+    assert_eq!(status("iso27001:2022", "isms-scope"), "present");
+    let iso27 = cov["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["standard"] == "iso27001:2022")
+        .unwrap();
+    assert_eq!(iso27["required"]["present"], 2, "{}", iso27["required"]);
 }
