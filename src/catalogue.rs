@@ -5,7 +5,7 @@
 use crate::diagnostics::{did_you_mean, slash_path, Code, Diagnostic};
 use crate::frontmatter::{self, Node, Pos, Value};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The built-in catalogues, in the order `smsdoc clauses` lists them.
 pub const BUILTIN: [(&str, &str); 3] = [
@@ -345,6 +345,47 @@ pub enum TagResolution {
 #[derive(Debug, Clone)]
 pub struct Catalogues {
     pub list: Vec<Catalogue>,
+    /// Corresponding clauses of the standards in force (the harmonized
+    /// structure, `catalogues/crosswalk.yaml`, plus user catalogues'
+    /// `crosswalk:` rows): each row a topic and two or more clauses.
+    pub crosswalk: Vec<CrosswalkRow>,
+}
+
+/// One topic of the crosswalk and its clause in each standard in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrosswalkRow {
+    pub topic: String,
+    pub clauses: Vec<ClauseRef>,
+}
+
+/// The built-in crosswalk file.
+pub const CROSSWALK: &str = include_str!("../catalogues/crosswalk.yaml");
+
+/// A crosswalk row as written: its topic and (standard id, clause number,
+/// where the number is written) per standard.
+pub type RawCrosswalkRow = (String, Vec<(String, String, Pos)>);
+
+/// The crosswalk rows of a file (`crosswalk:` list of `{topic, clauses:
+/// {standard id: clause number}}`), as (topic, [(standard, number, where)]).
+/// Entries for standards not in force are kept; `Catalogues::load` drops
+/// them, and reports clauses a standard in force does not have.
+fn crosswalk_rows(doc: &Node) -> Vec<RawCrosswalkRow> {
+    let Some(rows) = field(doc, "crosswalk").and_then(list_of) else {
+        return Vec::new();
+    };
+    rows.iter()
+        .filter_map(|row| {
+            let topic = field_text(row, "topic")?;
+            let Value::Map(entries) = &field(row, "clauses")?.value else {
+                return None;
+            };
+            let clauses = entries
+                .iter()
+                .filter_map(|(std, _, n)| n.as_text().map(|num| (std.clone(), num, n.pos)))
+                .collect();
+            Some((topic, clauses))
+        })
+        .collect()
 }
 
 /// What a `provides` value names.
@@ -415,6 +456,7 @@ impl Catalogues {
     pub fn load(config: &crate::config::Config) -> Result<Catalogues, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         let mut custom = Vec::new();
+        let mut custom_crosswalk = Vec::new();
         // The config's text, to point at the value a message is about.
         let config_text = std::fs::read_to_string(config.config_path()).unwrap_or_default();
         let at_value = |d: Diagnostic, value: &str| {
@@ -425,7 +467,12 @@ impl Catalogues {
             let rel = config.rel(path).to_path_buf();
             match std::fs::read_to_string(path) {
                 Ok(text) => match Catalogue::parse(&text, &rel) {
-                    Ok(c) => custom.push(c),
+                    Ok(c) => {
+                        if let Ok(doc) = frontmatter::parse_yaml_file(&text, "catalogue") {
+                            custom_crosswalk.push((rel.clone(), crosswalk_rows(&doc)));
+                        }
+                        custom.push(c)
+                    }
                     Err(d) => diags.extend(d),
                 },
                 Err(e) => diags.push(at_value(
@@ -465,11 +512,67 @@ impl Catalogues {
                 list.push(c);
             }
         }
+        let crosswalk = if diags.is_empty() {
+            Catalogues::crosswalk_for(&list, &custom_crosswalk, &mut diags)
+        } else {
+            Vec::new()
+        };
         if diags.is_empty() {
-            Ok(Catalogues { list })
+            Ok(Catalogues { list, crosswalk })
         } else {
             Err(diags)
         }
+    }
+
+    /// The crosswalk among `list`: the built-in rows, then the user files'
+    /// (each `(file, rows)`), keeping rows with two or more standards in
+    /// force. A clause a standard in force does not have is an error at
+    /// its entry.
+    pub fn crosswalk_for(
+        list: &[Catalogue],
+        custom: &[(PathBuf, Vec<RawCrosswalkRow>)],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<CrosswalkRow> {
+        let builtin = frontmatter::parse_yaml_file(CROSSWALK, "crosswalk")
+            .map(|doc| crosswalk_rows(&doc))
+            .unwrap_or_default();
+        let sources =
+            std::iter::once((PathBuf::from("catalogues/crosswalk.yaml"), builtin)).chain(custom.iter().cloned());
+        let mut out = Vec::new();
+        for (file, rows) in sources {
+            for (topic, entries) in rows {
+                let mut clauses = Vec::new();
+                for (standard, number, pos) in entries {
+                    let Some(ci) = list.iter().position(|c| c.id == standard) else {
+                        continue;
+                    };
+                    match list[ci].get(&number) {
+                        Some(clause) => clauses.push(ClauseRef { catalogue: ci, clause }),
+                        None => diags.push(
+                            Diagnostic::error(
+                                Code::Config,
+                                format!("crosswalk `{topic}`: {} has no clause {number}", list[ci].title),
+                            )
+                            .at(file.clone(), pos.line, pos.column)
+                            .help("name a clause of the catalogue (`smsdoc clauses --standard ID` lists them)"),
+                        ),
+                    }
+                }
+                if clauses.len() >= 2 {
+                    out.push(CrosswalkRow { topic, clauses });
+                }
+            }
+        }
+        out
+    }
+
+    /// The clauses of other standards in force that correspond to `r`.
+    pub fn corresponding(&self, r: ClauseRef) -> Vec<ClauseRef> {
+        self.crosswalk
+            .iter()
+            .filter(|row| row.clauses.contains(&r))
+            .flat_map(|row| row.clauses.iter().copied().filter(|c| c.catalogue != r.catalogue))
+            .collect()
     }
 
     pub fn default_catalogue(&self) -> &Catalogue {
@@ -680,6 +783,44 @@ mod tests {
         assert_eq!(numbers, ["5", "5.1", "5.2", "5.2.1", "5.2.2", "5.3"]);
     }
 
+    /// The built-in crosswalk names only clauses the built-in catalogues
+    /// have, and follows topics where the numbers differ.
+    #[test]
+    fn crosswalk_rows_name_existing_clauses() {
+        let list: Vec<Catalogue> = ["iso20000-1:2018", "iso27001:2022", "iso9001:2015"]
+            .iter()
+            .map(|id| Catalogues::builtin(id).unwrap())
+            .collect();
+        let mut diags = Vec::new();
+        let rows = Catalogues::crosswalk_for(&list, &[], &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(rows.len(), 23);
+        let cats = Catalogues { list, crosswalk: rows };
+        let number = |r: ClauseRef| (cats.list[r.catalogue].id.clone(), cats.clause(r).number.clone());
+        let nc = cats.corresponding(ClauseRef {
+            catalogue: 0,
+            clause: cats.list[0].get("10.1").unwrap(),
+        });
+        let nc: Vec<_> = nc.into_iter().map(number).collect();
+        assert_eq!(
+            nc,
+            [
+                ("iso27001:2022".to_string(), "10.2".to_string()),
+                ("iso9001:2015".to_string(), "10.2".to_string())
+            ]
+        );
+        // 20000-1 6.3 plans the SMS; it is not the others' "planning of changes".
+        assert!(cats
+            .corresponding(ClauseRef {
+                catalogue: 0,
+                clause: cats.list[0].get("6.3").unwrap()
+            })
+            .is_empty());
+        // Only standards in force take part.
+        let one = vec![Catalogues::builtin("iso20000-1:2018").unwrap()];
+        assert!(Catalogues::crosswalk_for(&one, &[], &mut diags).is_empty());
+    }
+
     #[test]
     fn tags_resolve_bare_qualified_and_too_deep() {
         let cats = Catalogues {
@@ -687,6 +828,7 @@ mod tests {
                 Catalogues::builtin("iso20000-1:2018").unwrap(),
                 Catalogues::builtin("iso27001:2022").unwrap(),
             ],
+            crosswalk: Vec::new(),
         };
         assert!(matches!(cats.resolve("8.6.1"), TagResolution::Found(r) if r.catalogue == 0));
         assert!(matches!(cats.resolve("iso20000-1:2018:8.6.1"), TagResolution::Found(r) if r.catalogue == 0));

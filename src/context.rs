@@ -781,6 +781,21 @@ pub struct ClausePage {
     pub findings: Vec<FindingData>,
     /// Findings about this clause accepted by an exception.
     pub accepted: Vec<AcceptedData>,
+    /// The clauses of other standards in force on the same topic (the
+    /// harmonized-structure crosswalk), with their approved documents.
+    pub corresponding: Vec<CorrespondingClause>,
+}
+
+/// A clause of another standard in force on the same topic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrespondingClause {
+    pub standard: String,
+    pub number: String,
+    pub title: String,
+    pub url: String,
+    pub status: &'static str,
+    /// Approved documents citing it directly.
+    pub approved: Vec<DocSummary>,
 }
 
 /// A required (or expected) document of a catalogue and what provides it.
@@ -862,6 +877,23 @@ impl ClauseData {
                     .collect(),
                 findings: open_findings(site, |f| f.clause == Some(r)),
                 accepted: accepted_about_clause(site, r.catalogue, &clause.number),
+                corresponding: site
+                    .cats
+                    .corresponding(r)
+                    .into_iter()
+                    .map(|c| {
+                        let cl = site.cats.clause(c);
+                        let row = &site.coverage.standards[c.catalogue].rows[c.clause];
+                        CorrespondingClause {
+                            standard: site.cats.list[c.catalogue].title.clone(),
+                            number: cl.number.clone(),
+                            title: cl.title.clone(),
+                            url: clause_url(site, c.catalogue, c.clause),
+                            status: row.status.as_str(),
+                            approved: summaries(site, &row.approved),
+                        }
+                    })
+                    .collect(),
             },
         }
     }

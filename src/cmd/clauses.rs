@@ -10,6 +10,10 @@ pub struct ClausesArgs {
     /// List the required documented information (keys for `provides`).
     #[arg(long)]
     pub required: bool,
+    /// Print the crosswalk: the clauses of the standards in force (outside
+    /// a handbook: all built-in ones) that share a topic.
+    #[arg(long, conflicts_with = "required")]
+    pub crosswalk: bool,
 }
 
 pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
@@ -38,6 +42,9 @@ pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
             .filter_map(|id| Catalogues::builtin(id))
             .collect()
     };
+    if a.crosswalk {
+        return print_crosswalk(list);
+    }
     if let Some(std) = &a.standard {
         let builtin = Catalogues::builtin(std);
         match list.iter().position(|c| &c.id == std) {
@@ -100,6 +107,40 @@ pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
             }
         }
         let _ = writeln!(out);
+    }
+    EXIT_OK
+}
+
+/// The crosswalk as a table: one row per topic, one column per standard.
+fn print_crosswalk(list: Vec<smsdoc::catalogue::Catalogue>) -> i32 {
+    let mut diags = Vec::new();
+    let rows = Catalogues::crosswalk_for(&list, &[], &mut diags);
+    let mut out = std::io::stdout().lock();
+    if list.len() < 2 || rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "The crosswalk relates two or more standards; add another to `standards`."
+        );
+        return EXIT_OK;
+    }
+    let topic_w = rows.iter().map(|r| r.topic.chars().count()).max().unwrap_or(5).max(5);
+    let col_w: Vec<usize> = list.iter().map(|c| c.id.len().max(6)).collect();
+    let mut line = format!("{:<topic_w$}", "topic");
+    for (c, w) in list.iter().zip(&col_w) {
+        line.push_str(&format!("  {:<w$}", c.id));
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+    for row in &rows {
+        let mut line = format!("{:<topic_w$}", row.topic);
+        for (ci, w) in col_w.iter().enumerate() {
+            let cell = row
+                .clauses
+                .iter()
+                .find(|r| r.catalogue == ci)
+                .map_or("—".to_string(), |r| list[ci].clauses[r.clause].number.clone());
+            line.push_str(&format!("  {cell:<w$}"));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     EXIT_OK
 }

@@ -493,3 +493,77 @@ fn provides_counts_for_one_standard_unless_qualified() {
         .unwrap();
     assert_eq!(iso27["required"]["present"], 2, "{}", iso27["required"]);
 }
+
+/// The crosswalk (issue 19, point 5): with 20000-1 and 27001 in force, a
+/// clause page names the other standard's clause on the same topic — by
+/// topic, not number (20000-1 10.1 is 27001 10.2) — and its documents;
+/// `smsdoc clauses --crosswalk` prints the table; a user catalogue's
+/// crosswalk row naming a clause that does not exist stops with its line.
+#[test]
+fn crosswalk_relates_clauses_of_the_standards_in_force() {
+    let hb = Handbook::empty();
+    hb.write(
+        "smsdoc.toml",
+        "title = \"IMS\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2022\"]\n",
+    );
+    hb.write(
+        "docs/nc.md",
+        "---\nid: PRO-014\ntitle: Nonconformity procedure\ntype: procedure\nowner: Q\nstatus: approved\napproved_by: A\napproved_on: 2026-01-01\nlast_reviewed: 2026-01-01\nclauses: [\"10.1\", \"iso27001:2022:10.2\"]\n---\nText.\n",
+    );
+    hb.write(
+        "docs/audit.md",
+        "---\nid: PRO-020\ntitle: Internal audit procedure\ntype: procedure\nowner: Q\nstatus: approved\napproved_by: A\napproved_on: 2026-01-01\nlast_reviewed: 2026-01-01\nclauses: [\"9.2\"]\n---\nText.\n",
+    );
+    hb.run(&["build", "--today", TODAY]).expect(0);
+    let page = text_of(&hb.read("public/clauses/10.1/index.html"));
+    assert!(page.contains("The same topic in other standards"), "{page}");
+    assert!(
+        page.contains("ISO/IEC 27001:2022 10.2 Nonconformity and corrective action"),
+        "{page}"
+    );
+    // 27001 9.2 is not cited: its page says so, and shows 20000-1's 9.2 with
+    // the procedure that cites it — which does not count for 27001.
+    let audit = text_of(&hb.read("public/clauses/iso27001-2022/9.2/index.html"));
+    assert!(audit.contains("ISO/IEC 20000-1:2018 9.2 Internal audit"), "{audit}");
+    assert!(audit.contains("PRO-020"), "{audit}");
+    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
+    let iso27 = cov["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["standard"] == "iso27001:2022")
+        .unwrap();
+    let c92 = iso27["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == "9.2")
+        .unwrap();
+    assert_ne!(c92["status"], "covered", "no coverage via crosswalk unless asked for");
+
+    let r = hb.run(&["clauses", "--crosswalk"]).expect(0);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Continual improvement"))
+        .expect("row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[cells.len() - 2..], ["10.2", "10.1"], "{row}");
+
+    hb.write(
+        "acme.yaml",
+        "standard: {id: \"acme:2026\", title: \"Acme\", name: \"Controls\"}\nclauses:\n  - {number: \"1\", title: \"Audit\"}\ncrosswalk:\n  - {topic: \"Internal audit\", clauses: {\"acme:2026\": \"1\", \"iso20000-1:2018\": \"9.9\"}}\n",
+    );
+    hb.write(
+        "smsdoc.toml",
+        "title = \"IMS\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2022\"]\ncatalogues = [\"acme.yaml\"]\n",
+    );
+    let r = hb.run(&["check", "--today", TODAY]).expect(2);
+    assert!(
+        r.stderr
+            .contains("crosswalk `Internal audit`: ISO/IEC 20000-1:2018 has no clause 9.9"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("acme.yaml:5:78"), "{}", r.stderr);
+}
