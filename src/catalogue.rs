@@ -566,6 +566,13 @@ impl Catalogues {
         out
     }
 
+    /// Whether a standard in force has controls (27001's Annex A).
+    pub fn has_controls(&self) -> bool {
+        self.list
+            .iter()
+            .any(|c| c.clauses.iter().any(|cl| cl.number.starts_with("A.") && cl.depth == 1))
+    }
+
     /// The clauses of other standards in force that correspond to `r`.
     pub fn corresponding(&self, r: ClauseRef) -> Vec<ClauseRef> {
         self.crosswalk

@@ -38,6 +38,10 @@ struct RawConfig {
     series: std::collections::BTreeMap<String, Spanned<RawSeries>>,
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+    #[serde(default)]
+    applicability: Vec<Spanned<RawApplicability>>,
+    #[serde(default)]
+    coverage: RawCoverage,
 }
 
 /// A date in smsdoc.toml, written as a TOML date (`2026-11-20`) or a
@@ -82,6 +86,28 @@ struct RawException {
     approved_by: Option<Spanned<String>>,
     approved_on: Option<Spanned<DateText>>,
     until: Option<Spanned<DateText>>,
+}
+
+/// `[coverage]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCoverage {
+    /// A document citing a clause is also evidence for the corresponding
+    /// clauses of the other standards in force (marked "via crosswalk").
+    #[serde(default)]
+    crosswalk: bool,
+}
+
+/// `[[applicability]]`: one line of the Statement of Applicability.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApplicability {
+    control: Spanned<String>,
+    #[serde(default = "default_true")]
+    applicable: bool,
+    justification: Option<Spanned<String>>,
+    approved_by: Option<Spanned<String>>,
+    approved_on: Option<Spanned<DateText>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,6 +228,19 @@ pub struct SeriesConfig {
     pub column: usize,
 }
 
+/// An `[[applicability]]` entry as written; `soa` validates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicabilityConfig {
+    pub control: Setting<String>,
+    pub applicable: bool,
+    pub justification: Option<Setting<String>>,
+    pub approved_by: Option<Setting<String>>,
+    pub approved_on: Option<Setting<String>>,
+    /// Where the entry starts.
+    pub line: usize,
+    pub column: usize,
+}
+
 /// An `[[exceptions]]` entry as written; `exceptions` validates it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExceptionConfig {
@@ -241,6 +280,9 @@ pub struct Config {
     /// `[check] self_approval = "warn"`: a document approved by its owner
     /// is a finding.
     pub warn_self_approval: bool,
+    /// `[coverage] crosswalk`: count documents for corresponding clauses of
+    /// the other standards in force too ("via crosswalk").
+    pub crosswalk_coverage: bool,
     /// `[history] enabled`: read change history and approval integrity
     /// from Git.
     pub history: bool,
@@ -250,6 +292,8 @@ pub struct Config {
     pub series: Vec<SeriesConfig>,
     /// `[[exceptions]]`, in file order.
     pub exceptions: Vec<ExceptionConfig>,
+    /// `[[applicability]]` (the Statement of Applicability), in file order.
+    pub applicability: Vec<ApplicabilityConfig>,
 }
 
 impl Config {
@@ -403,6 +447,8 @@ fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
             "fail_on",
             "require_clauses",
             "self_approval",
+            "coverage",
+            "crosswalk",
             "history",
             "enabled",
             "max_entries",
@@ -412,6 +458,10 @@ fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
             "clauses",
             "owner",
             "exceptions",
+            "applicability",
+            "control",
+            "applicable",
+            "justification",
             "code",
             "target",
             "reason",
@@ -634,6 +684,23 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
             }
         })
         .collect();
+    let applicability = raw
+        .applicability
+        .iter()
+        .map(|e| {
+            let (line, column) = index.line_col(text, e.span().start);
+            let r = e.get_ref();
+            ApplicabilityConfig {
+                control: setting(&r.control),
+                applicable: r.applicable,
+                justification: r.justification.as_ref().map(setting),
+                approved_by: r.approved_by.as_ref().map(setting),
+                approved_on: r.approved_on.as_ref().map(date_setting),
+                line,
+                column,
+            }
+        })
+        .collect();
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -653,10 +720,12 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         fail_on_warnings,
         require_clauses,
         warn_self_approval,
+        crosswalk_coverage: raw.coverage.crosswalk,
         history: raw.history.enabled,
         history_entries: raw.history.max_entries,
         series,
         exceptions,
+        applicability,
     })
 }
 

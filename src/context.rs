@@ -784,6 +784,9 @@ pub struct ClausePage {
     /// The clauses of other standards in force on the same topic (the
     /// harmonized-structure crosswalk), with their approved documents.
     pub corresponding: Vec<CorrespondingClause>,
+    /// With `[coverage] crosswalk`: the documents that cover it through a
+    /// corresponding clause (none cites it itself).
+    pub via_crosswalk: Vec<DocSummary>,
 }
 
 /// A clause of another standard in force on the same topic.
@@ -877,6 +880,7 @@ impl ClauseData {
                     .collect(),
                 findings: open_findings(site, |f| f.clause == Some(r)),
                 accepted: accepted_about_clause(site, r.catalogue, &clause.number),
+                via_crosswalk: summaries(site, &site.coverage.standards[r.catalogue].rows[r.clause].via_crosswalk),
                 corresponding: site
                     .cats
                     .corresponding(r)
@@ -1039,6 +1043,8 @@ pub struct StandardCoverageData {
     pub required_percent: u32,
     /// Implied ("expected") documents.
     pub expected_totals: Totals,
+    /// It has controls: the Statement of Applicability (`/soa/`) lists them.
+    pub has_controls: bool,
     pub groups: Vec<CoverageGroup>,
     pub required: Vec<RequiredItem>,
 }
@@ -1069,6 +1075,9 @@ pub struct CoverageRow {
     pub findings: Vec<FindingData>,
     /// Its accepted `uncovered-clause` finding, if any.
     pub accepted: Option<AcceptedData>,
+    /// With `[coverage] crosswalk`: what covers it through a corresponding
+    /// clause of another standard (no document cites it itself).
+    pub via_crosswalk: Vec<DocSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1127,6 +1136,7 @@ impl CoverageData {
                                     })
                             }),
                             accepted: accepted_about_clause(site, ci, &clause.number).into_iter().next(),
+                            via_crosswalk: summaries(site, &row.via_crosswalk),
                         }
                     };
                     StandardCoverageData {
@@ -1138,6 +1148,7 @@ impl CoverageData {
                         required_totals: sc.required_totals,
                         required_percent: sc.required_totals.percent(),
                         expected_totals: sc.expected_totals,
+                        has_controls: cat.clauses.iter().any(|c| c.number.starts_with("A.") && c.depth == 1),
                         groups: cat
                             .clauses
                             .iter()
@@ -1269,6 +1280,101 @@ impl SeriesData {
     }
 }
 
+/// `soa.html` (and `soa.json`/`soa.csv`): the Statement of Applicability of
+/// each standard in force with controls.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoaData {
+    pub standards: Vec<SoaStandard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoaStandard {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub applicable: usize,
+    pub excluded: usize,
+    /// Controls the Statement of Applicability does not decide.
+    pub not_stated: usize,
+    pub controls: Vec<SoaRow>,
+}
+
+/// One control: whether it applies, why not, who decided, and the
+/// documents that implement it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoaRow {
+    pub control: String,
+    pub title: String,
+    pub url: String,
+    /// "yes", "no" or "not stated".
+    pub applicable: &'static str,
+    pub justification: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<String>,
+    /// Coverage status: covered, draft-only, gap or excluded.
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Approved documents citing it.
+    pub documents: Vec<DocSummary>,
+}
+
+impl SoaData {
+    pub fn new(site: &Site) -> SoaData {
+        let standards = site
+            .cats
+            .list
+            .iter()
+            .enumerate()
+            .filter_map(|(ci, cat)| {
+                let controls: Vec<SoaRow> = cat
+                    .clauses
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.number.starts_with("A.") && c.depth == 1)
+                    .map(|(i, c)| {
+                        let r = crate::catalogue::ClauseRef {
+                            catalogue: ci,
+                            clause: i,
+                        };
+                        let decision = site.soa.iter().find(|d| d.control == r);
+                        let row = &site.coverage.standards[ci].rows[i];
+                        SoaRow {
+                            control: c.number.clone(),
+                            title: c.title.clone(),
+                            url: clause_url(site, ci, i),
+                            applicable: match decision {
+                                Some(d) if d.applicable => "yes",
+                                Some(_) => "no",
+                                None => "not stated",
+                            },
+                            justification: decision.and_then(|d| d.justification.clone()),
+                            approved_by: decision.and_then(|d| d.approved_by.clone()),
+                            approved_on: decision.and_then(|d| d.approved_on.clone()),
+                            status: row.status.as_str(),
+                            status_label: row.status.label(),
+                            documents: summaries(site, &row.approved),
+                        }
+                    })
+                    .collect();
+                if controls.is_empty() {
+                    return None;
+                }
+                let count = |a: &str| controls.iter().filter(|c| c.applicable == a).count();
+                Some(SoaStandard {
+                    id: cat.id.clone(),
+                    slug: cat.slug(),
+                    title: cat.title.clone(),
+                    applicable: count("yes"),
+                    excluded: count("no"),
+                    not_stated: count("not stated"),
+                    controls,
+                })
+            })
+            .collect();
+        SoaData { standards }
+    }
+}
+
 /// Pages with nothing of their own (`404.html`, `search.html`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NoData {}
@@ -1284,6 +1390,7 @@ pub enum OverviewData {
     Clauses(ClausesData),
     Clause(Box<ClauseData>),
     Series(Box<SeriesData>),
+    Soa(SoaData),
     Print(PrintData),
     Empty(NoData),
 }

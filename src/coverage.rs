@@ -1,7 +1,7 @@
 //! Clause coverage: which approved documents address each clause of each
 //! standard in force, and which required documents are present.
 
-use crate::catalogue::Catalogues;
+use crate::catalogue::{Catalogues, ClauseRef};
 use crate::content::Document;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Status;
@@ -10,6 +10,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CovStatus {
+    /// A control the Statement of Applicability excludes: never a gap, not
+    /// counted. First, so a parent takes its other children's status.
+    Excluded,
     Covered,
     DraftOnly,
     Gap,
@@ -18,6 +21,7 @@ pub enum CovStatus {
 impl CovStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            CovStatus::Excluded => "excluded",
             CovStatus::Covered => "covered",
             CovStatus::DraftOnly => "draft-only",
             CovStatus::Gap => "gap",
@@ -26,6 +30,7 @@ impl CovStatus {
     /// The status of a required document: present, draft-only or missing.
     pub fn required_str(self) -> &'static str {
         match self {
+            CovStatus::Excluded => "excluded",
             CovStatus::Covered => "present",
             CovStatus::DraftOnly => "draft-only",
             CovStatus::Gap => "missing",
@@ -33,6 +38,7 @@ impl CovStatus {
     }
     pub fn label(self) -> &'static str {
         match self {
+            CovStatus::Excluded => "Excluded (SoA)",
             CovStatus::Covered => "Covered",
             CovStatus::DraftOnly => "Draft only",
             CovStatus::Gap => "Gap",
@@ -47,6 +53,9 @@ pub struct Row {
     pub approved: Vec<usize>,
     /// Draft documents citing this clause directly.
     pub drafts: Vec<usize>,
+    /// With `[coverage] crosswalk`: approved documents of the corresponding
+    /// clauses of other standards, when none cites this clause itself.
+    pub via_crosswalk: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,8 +75,12 @@ pub struct Totals {
 
 impl Totals {
     fn add(&mut self, s: CovStatus) {
+        if s == CovStatus::Excluded {
+            return;
+        }
         self.clauses += 1;
         match s {
+            CovStatus::Excluded => {}
             CovStatus::Covered => self.covered += 1,
             CovStatus::DraftOnly => self.draft_only += 1,
             CovStatus::Gap => self.gaps += 1,
@@ -102,7 +115,16 @@ pub struct Coverage {
 
 /// Computes coverage; documents excluded from the site (`included[i]` false)
 /// and retired documents never count.
-pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Coverage {
+/// `excluded`: the controls the Statement of Applicability excludes;
+/// `crosswalk`: count documents for the corresponding clauses of the other
+/// standards in force too (`[coverage] crosswalk`).
+pub fn compute(
+    cats: &Catalogues,
+    docs: &[Document],
+    included: &[bool],
+    excluded: &[ClauseRef],
+    crosswalk: bool,
+) -> Coverage {
     let mut standards = Vec::with_capacity(cats.list.len());
     for (ci, cat) in cats.list.iter().enumerate() {
         let mut rows: Vec<Row> = cat
@@ -112,6 +134,7 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
                 status: CovStatus::Gap,
                 approved: Vec::new(),
                 drafts: Vec::new(),
+                via_crosswalk: Vec::new(),
             })
             .collect();
         let mut required: Vec<RequiredRow> = cat
@@ -160,7 +183,12 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
         // backwards settles every child before its parent.
         for i in (0..cat.clauses.len()).rev() {
             let clause = &cat.clauses[i];
-            rows[i].status = if clause.children.is_empty() {
+            rows[i].status = if excluded.contains(&ClauseRef {
+                catalogue: ci,
+                clause: i,
+            }) {
+                CovStatus::Excluded
+            } else if clause.children.is_empty() {
                 own_status(&rows[i].approved, &rows[i].drafts)
             } else {
                 clause
@@ -174,22 +202,7 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
         for r in &mut required {
             r.status = own_status(&r.approved, &r.drafts);
         }
-        let mut totals = Totals::default();
-        let mut group_totals: Vec<Option<Totals>> = vec![None; cat.clauses.len()];
-        for (i, clause) in cat.clauses.iter().enumerate() {
-            if clause.parent.is_none() {
-                group_totals[i] = Some(Totals::default());
-                continue;
-            }
-            totals.add(rows[i].status);
-            let mut top = i;
-            while let Some(p) = cat.clauses[top].parent {
-                top = p;
-            }
-            if let Some(t) = group_totals[top].as_mut() {
-                t.add(rows[i].status);
-            }
-        }
+        let (totals, group_totals) = clause_totals(cat, &rows);
         // Explicit and implied documents are counted apart; catch-alls
         // not at all.
         let mut required_totals = Totals::default();
@@ -211,7 +224,90 @@ pub fn compute(cats: &Catalogues, docs: &[Document], included: &[bool]) -> Cover
             expected_totals,
         });
     }
-    Coverage { standards }
+    let mut coverage = Coverage { standards };
+    if crosswalk {
+        via_crosswalk(cats, &mut coverage);
+    }
+    coverage
+}
+
+/// Totals over every clause below the top level, and per top-level clause.
+fn clause_totals(cat: &crate::catalogue::Catalogue, rows: &[Row]) -> (Totals, Vec<Option<Totals>>) {
+    let mut totals = Totals::default();
+    let mut group_totals: Vec<Option<Totals>> = vec![None; cat.clauses.len()];
+    for (i, clause) in cat.clauses.iter().enumerate() {
+        if clause.parent.is_none() {
+            group_totals[i] = Some(Totals::default());
+            continue;
+        }
+        totals.add(rows[i].status);
+        let mut top = i;
+        while let Some(p) = cat.clauses[top].parent {
+            top = p;
+        }
+        if let Some(t) = group_totals[top].as_mut() {
+            t.add(rows[i].status);
+        }
+    }
+    (totals, group_totals)
+}
+
+/// A clause no approved document cites is covered "via crosswalk" when a
+/// corresponding clause of another standard has approved documents
+/// (`[coverage] crosswalk`); parents and totals are settled again.
+fn via_crosswalk(cats: &Catalogues, coverage: &mut Coverage) {
+    let mut via: Vec<(ClauseRef, Vec<usize>)> = Vec::new();
+    for (ci, sc) in coverage.standards.iter().enumerate() {
+        for (i, row) in sc.rows.iter().enumerate() {
+            let r = ClauseRef {
+                catalogue: ci,
+                clause: i,
+            };
+            if !row.approved.is_empty() || row.status == CovStatus::Excluded {
+                continue;
+            }
+            let mut docs: Vec<usize> = cats
+                .corresponding(r)
+                .into_iter()
+                .flat_map(|c| coverage.standards[c.catalogue].rows[c.clause].approved.iter().copied())
+                .collect();
+            docs.sort_unstable();
+            docs.dedup();
+            if !docs.is_empty() {
+                via.push((r, docs));
+            }
+        }
+    }
+    // A clause with sub-clauses (27001 9.2 has 9.2.1 and 9.2.2) passes its
+    // crosswalk evidence to those of its leaves no document cites.
+    for (r, docs) in via {
+        let cat = &cats.list[r.catalogue];
+        let sc = &mut coverage.standards[r.catalogue];
+        sc.rows[r.clause].via_crosswalk = docs.clone();
+        for leaf in cat.subtree(r.clause) {
+            let row = &mut sc.rows[leaf];
+            if cat.clauses[leaf].children.is_empty() && row.approved.is_empty() && row.status != CovStatus::Excluded {
+                if row.via_crosswalk.is_empty() {
+                    row.via_crosswalk = docs.clone();
+                }
+                row.status = CovStatus::Covered;
+            }
+        }
+    }
+    for (ci, sc) in coverage.standards.iter_mut().enumerate() {
+        let cat = &cats.list[ci];
+        for i in (0..cat.clauses.len()).rev() {
+            let children = &cat.clauses[i].children;
+            if !children.is_empty() && sc.rows[i].status != CovStatus::Excluded {
+                sc.rows[i].status = children
+                    .iter()
+                    .map(|&c| sc.rows[c].status)
+                    .max()
+                    .unwrap_or(CovStatus::Gap);
+            }
+        }
+        (sc.totals, sc.group_totals) = clause_totals(cat, &sc.rows);
+    }
 }
 
 fn own_status(approved: &[usize], drafts: &[usize]) -> CovStatus {
@@ -237,7 +333,7 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
                 continue;
             }
             let msg = match row.status {
-                CovStatus::Covered => continue,
+                CovStatus::Covered | CovStatus::Excluded => continue,
                 CovStatus::DraftOnly => format!(
                     "{} {} {} is cited only by draft documents ({})",
                     cat.title,
@@ -264,7 +360,7 @@ pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<
             }
             let kind = req.counted_as();
             let msg = match row.status {
-                CovStatus::Covered => continue,
+                CovStatus::Covered | CovStatus::Excluded => continue,
                 CovStatus::DraftOnly => format!(
                     "{kind} document `{}` ({}) exists only as draft ({})",
                     req.key,

@@ -66,10 +66,11 @@ pub enum Code {
     ExceptionUnused,
     ExceptionInvalid,
     AmbiguousProvides,
+    SoaInvalid,
 }
 
 impl Code {
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 34] = [
         Code::Config,
         Code::FrontMatter,
         Code::MissingField,
@@ -103,6 +104,7 @@ impl Code {
         Code::ExceptionUnused,
         Code::ExceptionInvalid,
         Code::AmbiguousProvides,
+        Code::SoaInvalid,
     ];
 
     /// The code spelled `s` (as in `check` output and exceptions).
@@ -145,6 +147,7 @@ impl Code {
             Code::ExceptionUnused => "exception-unused",
             Code::ExceptionInvalid => "exception-invalid",
             Code::AmbiguousProvides => "ambiguous-provides",
+            Code::SoaInvalid => "soa-invalid",
         }
     }
 }

@@ -26,6 +26,8 @@ pub fn files(site: &Site, export: Export) -> Vec<SiteFile> {
         Export::ReviewsIcs => one(reviews_ics(site).into_bytes()),
         Export::SeriesJson => one(pretty(&series_json(site))),
         Export::SeriesCsv => one(series_csv(site).into_bytes()),
+        Export::SoaJson => one(pretty(&soa_json(site))),
+        Export::SoaCsv => one(soa_csv(site).into_bytes()),
         Export::Sitemap => one(sitemap(site).into_bytes()),
     }
 }
@@ -83,7 +85,12 @@ pub fn coverage_json(site: &Site) -> Value {
                 .map(|(c, clause)| {
                     let row = &sc.rows[c];
                     let docs: Vec<Value> = in_site(site, &row.approved, &row.drafts).map(|i| doc_ref(site, i)).collect();
-                    json!({ "number": clause.number, "title": clause.title, "status": row.status.as_str(), "documents": docs })
+                    let via: Vec<Value> = row.via_crosswalk.iter().map(|&i| doc_ref(site, i)).collect();
+                    let mut v = json!({ "number": clause.number, "title": clause.title, "status": row.status.as_str(), "documents": docs });
+                    if !via.is_empty() {
+                        v["via_crosswalk"] = Value::Array(via);
+                    }
+                    v
                 })
                 .collect();
             let required: Vec<Value> = cat
@@ -778,6 +785,66 @@ pub fn series_csv(site: &Site) -> String {
             opt(&r.accepted),
             r.url.clone(),
         ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// `soa.json`: the Statement of Applicability of each standard in force
+/// with controls (empty without one).
+pub fn soa_json(site: &Site) -> Value {
+    json!({
+        "version": 1,
+        "today": site.options.today.to_string(),
+        "build": site.identity,
+        "standards": crate::context::SoaData::new(site).standards.iter().map(|s| json!({
+            "standard": s.id,
+            "title": s.title,
+            "applicable": s.applicable,
+            "excluded": s.excluded,
+            "not_stated": s.not_stated,
+            "controls": s.controls.iter().map(|c| json!({
+                "control": c.control,
+                "title": c.title,
+                "applicable": c.applicable,
+                "justification": c.justification,
+                "approved_by": c.approved_by,
+                "approved_on": c.approved_on,
+                "status": c.status,
+                "documents": c.documents.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `soa.csv`: one row per control.
+pub fn soa_csv(site: &Site) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "standard",
+        "control",
+        "title",
+        "applicable",
+        "justification",
+        "approved_by",
+        "approved_on",
+        "status",
+        "documents",
+    ]);
+    for s in crate::context::SoaData::new(site).standards {
+        for c in s.controls {
+            let docs: Vec<String> = c.documents.iter().map(|d| d.id.clone()).collect();
+            let _ = w.write_record([
+                s.id.clone(),
+                c.control,
+                c.title,
+                c.applicable.to_string(),
+                c.justification.unwrap_or_default(),
+                c.approved_by.unwrap_or_default(),
+                c.approved_on.unwrap_or_default(),
+                c.status.to_string(),
+                docs.join(" "),
+            ]);
+        }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

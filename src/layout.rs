@@ -26,6 +26,8 @@ pub enum Page {
     Clause(ClauseRef),
     /// A record series' page (index into `config.series`).
     Series(usize),
+    /// The Statement of Applicability, when a standard with controls is in force.
+    Soa,
 }
 
 /// A fixed page: where it goes, its template, and whether the sitemap
@@ -60,6 +62,8 @@ const fn fixed(page: Page, path: &'static str, template: &'static str, in_sitema
 pub const PRINT_PATH: &str = "print/index.html";
 pub const CLAUSE_TEMPLATE: &str = "clause.html";
 pub const SERIES_TEMPLATE: &str = "series.html";
+pub const SOA_PATH: &str = "soa/index.html";
+pub const SOA_TEMPLATE: &str = "soa.html";
 pub const DOCUMENT_TEMPLATE: &str = "page.html";
 
 /// A machine-readable file of the site.
@@ -75,10 +79,12 @@ pub enum Export {
     ReviewsIcs,
     SeriesJson,
     SeriesCsv,
+    SoaJson,
+    SoaCsv,
     Sitemap,
 }
 
-pub const EXPORTS: [(Export, &str); 10] = [
+pub const EXPORTS: [(Export, &str); 12] = [
     (Export::SearchIndexJson, "search-index.json"),
     (Export::SearchIndexJs, "search-index.js"),
     (Export::CoverageJson, "coverage.json"),
@@ -88,6 +94,8 @@ pub const EXPORTS: [(Export, &str); 10] = [
     (Export::ReviewsIcs, "reviews.ics"),
     (Export::SeriesJson, "series.json"),
     (Export::SeriesCsv, "series.csv"),
+    (Export::SoaJson, "soa.json"),
+    (Export::SoaCsv, "soa.csv"),
     (Export::Sitemap, "sitemap.xml"),
 ];
 
@@ -142,6 +150,9 @@ pub fn pages(config: &Config, cats: &Catalogues) -> Vec<(String, &'static str, P
             SERIES_TEMPLATE,
             Page::Series(k),
         ));
+    }
+    if cats.has_controls() {
+        out.push((SOA_PATH.to_string(), SOA_TEMPLATE, Page::Soa));
     }
     out
 }

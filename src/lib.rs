@@ -37,4 +37,5 @@ pub mod search;
 pub mod series;
 pub mod serve;
 pub mod site;
+pub mod soa;
 pub mod templates;

@@ -347,6 +347,7 @@ impl OverviewPage {
             Page::Clauses => OverviewData::Clauses(ClausesData::new(site)),
             Page::Clause(r) => OverviewData::Clause(Box::new(ClauseData::new(site, r))),
             Page::Series(k) => OverviewData::Series(Box::new(crate::context::SeriesData::new(site, k))),
+            Page::Soa => OverviewData::Soa(crate::context::SoaData::new(site)),
         };
         let current = self.dir();
         PageContext {

@@ -64,6 +64,8 @@ pub struct Site {
     /// Findings accepted by an exception (taken out of `diags`).
     pub accepted: Vec<crate::exceptions::Accepted>,
     pub coverage: Coverage,
+    /// The Statement of Applicability's decisions (`[[applicability]]`).
+    pub soa: Vec<crate::soa::Decision>,
     /// Findings of reading and parsing single files (front matter, fields,
     /// I/O, duplicate ids): an update replaces those of the changed files
     /// and derives everything else again.
@@ -215,7 +217,10 @@ impl Site {
             &retention,
             options.today,
         ));
-        let coverage = coverage::compute(&cats, &docs, &included);
+        let (soa, soa_diags) = crate::soa::decisions(&config, &cats);
+        diags.extend(soa_diags);
+        let excluded: Vec<_> = soa.iter().filter(|d| !d.applicable).map(|d| d.control).collect();
+        let coverage = coverage::compute(&cats, &docs, &included, &excluded, config.crosswalk_coverage);
         diags.extend(coverage::diagnostics(&coverage, &cats, &docs));
         diags.extend(approval::metadata(&config, &docs, options.today));
         if let Some(control) = &control {
@@ -248,6 +253,7 @@ impl Site {
             findings,
             accepted,
             coverage,
+            soa,
             file_diags,
             control,
             identity,

@@ -25,6 +25,7 @@ pub const THEME_TEMPLATES: &[(&str, &str)] = theme_files!(
     "coverage.html",
     "reviews.html",
     "series.html",
+    "soa.html",
     "search.html",
     "print.html",
     "print_doc.html",

@@ -14,6 +14,10 @@ pub struct ClausesArgs {
     /// a handbook: all built-in ones) that share a topic.
     #[arg(long, conflicts_with = "required")]
     pub crosswalk: bool,
+    /// Print the Statement of Applicability of the handbook (controls,
+    /// applicability, justification, implementing documents).
+    #[arg(long, conflicts_with_all = ["required", "crosswalk"])]
+    pub soa: bool,
 }
 
 pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
@@ -44,6 +48,9 @@ pub(crate) fn clauses(g: &Global, a: &ClausesArgs) -> i32 {
     };
     if a.crosswalk {
         return print_crosswalk(list);
+    }
+    if a.soa {
+        return print_soa(g, a.standard.as_deref());
     }
     if let Some(std) = &a.standard {
         let builtin = Catalogues::builtin(std);
@@ -141,6 +148,69 @@ fn print_crosswalk(list: Vec<smsdoc::catalogue::Catalogue>) -> i32 {
             line.push_str(&format!("  {cell:<w$}"));
         }
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    EXIT_OK
+}
+
+/// The Statement of Applicability of the handbook, as a table.
+fn print_soa(g: &Global, standard: Option<&str>) -> i32 {
+    let config = match load_config(g) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let common = CommonArgs {
+        today: None,
+        strict: false,
+        no_drafts: false,
+        drafts: false,
+    };
+    let site = match load_site(g, config, &common) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let data = smsdoc::context::SoaData::new(&site);
+    let mut out = std::io::stdout().lock();
+    let shown: Vec<_> = data
+        .standards
+        .iter()
+        .filter(|s| standard.is_none_or(|id| s.id == id))
+        .collect();
+    if shown.is_empty() {
+        eprintln!(
+            "error: no standard with controls in force{}; add iso27001:2022 to `standards`",
+            standard.map(|s| format!(" named `{s}`")).unwrap_or_default()
+        );
+        return EXIT_USAGE;
+    }
+    for s in shown {
+        let _ = writeln!(
+            out,
+            "{} — Statement of Applicability: {} applicable, {} excluded, {} not stated\n",
+            s.title, s.applicable, s.excluded, s.not_stated
+        );
+        for c in &s.controls {
+            let docs: Vec<&str> = c.documents.iter().map(|d| d.id.as_str()).collect();
+            let why = c.justification.as_deref().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "{:<7} {:<10} {:<12} {}{}{}",
+                c.control,
+                c.applicable,
+                c.status,
+                c.title,
+                if docs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", docs.join(", "))
+                },
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {why}")
+                },
+            );
+        }
+        let _ = writeln!(out);
     }
     EXIT_OK
 }

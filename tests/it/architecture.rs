@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "series",
         "findings",
         "exceptions",
+        "soa",
     ],
     &["layout"],
     &["site", "output"],

@@ -540,6 +540,34 @@ fn crosswalk_relates_clauses_of_the_standards_in_force() {
         .find(|c| c["number"] == "9.2")
         .unwrap();
     assert_ne!(c92["status"], "covered", "no coverage via crosswalk unless asked for");
+    assert!(c92.get("via_crosswalk").is_none());
+
+    // Opted in: 27001 9.2 is covered via the crosswalk, and says by what.
+    hb.write(
+        "smsdoc.toml",
+        "title = \"IMS\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2022\"]\n\n[coverage]\ncrosswalk = true\n",
+    );
+    hb.run(&["build", "--today", TODAY]).expect(0);
+    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
+    let iso27 = cov["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["standard"] == "iso27001:2022")
+        .unwrap();
+    let c92 = iso27["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == "9.2")
+        .unwrap();
+    assert_eq!(c92["status"], "covered");
+    assert_eq!(c92["documents"], serde_json::json!([]), "no document cites it itself");
+    assert_eq!(c92["via_crosswalk"][0]["id"], "PRO-020");
+    let audit = text_of(&hb.read("public/clauses/iso27001-2022/9.2/index.html"));
+    assert!(audit.contains("Covered via crosswalk"), "{audit}");
+    let coverage = hb.read("public/coverage/index.html");
+    assert!(text_of(&coverage).contains("via crosswalk: PRO-020"));
 
     let r = hb.run(&["clauses", "--crosswalk"]).expect(0);
     let row = r
@@ -566,4 +594,126 @@ fn crosswalk_relates_clauses_of_the_standards_in_force() {
         r.stderr
     );
     assert!(r.stderr.contains("acme.yaml:5:78"), "{}", r.stderr);
+}
+
+/// The Statement of Applicability (issue 19, point 4): excluded controls are
+/// never gaps; an exclusion without justification is a warning; unknown,
+/// duplicate or non-control entries are errors at their line; the `/soa/`
+/// page, `soa.json`/`soa.csv` and `smsdoc clauses --soa` show it.
+#[test]
+fn statement_of_applicability_excludes_controls_with_reasons() {
+    let hb = Handbook::empty();
+    let config = |extra: &str| {
+        format!(
+            "title = \"IMS\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2022\"]\n\n\
+             [[applicability]]\ncontrol = \"A.5.7\"\napplicable = false\njustification = \"No threat intelligence function: covered by the group SOC contract\"\napproved_by = \"CISO\"\napproved_on = 2026-03-01\n\n\
+             [[applicability]]\ncontrol = \"iso27001:2022:A.5.1\"\napplicable = true\n\n\
+             [[applicability]]\ncontrol = \"A.7.4\"\napplicable = false\n{extra}"
+        )
+    };
+    hb.write(
+        "smsdoc.toml",
+        config("\n[[applicability]]\ncontrol = \"A.99.1\"\napplicable = false\n\n[[applicability]]\ncontrol = \"A.5.7\"\n\n[[applicability]]\ncontrol = \"iso27001:2022:5.2\"\n"),
+    );
+    hb.write(
+        "docs/policy.md",
+        "---\nid: POL-002\ntitle: Information security policy\ntype: policy\nowner: CISO\nstatus: approved\napproved_by: Board\napproved_on: 2026-01-01\nlast_reviewed: 2026-01-01\nclauses: [\"iso27001:2022:A.5.1\", \"iso27001:2022:5.2\"]\n---\nText.\n",
+    );
+    let (code, v) = hb.check_json(TODAY, &[]);
+    assert_eq!(code, 1);
+    let soa = with_code(&v, "soa-invalid");
+    let got: Vec<(String, u64, String)> = soa
+        .iter()
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap().into(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 4, "{got:#?}");
+    assert!(
+        got.iter().any(|(s, l, m)| s == "warning"
+            && *l == 16
+            && m.contains("exclusion of `A.7.4` has no justification, approved_by, approved_on")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(s, l, m)| s == "error" && *l == 20 && m.contains("unknown control `A.99.1`")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(s, l, m)| s == "error" && *l == 24 && m.contains("decided twice")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(s, l, m)| s == "error" && *l == 27 && m.contains("is a clause, not a control")),
+        "{got:#?}"
+    );
+    // Excluded controls are not gaps; other controls still are.
+    let gaps: Vec<&str> = with_code(&v, "uncovered-clause")
+        .iter()
+        .filter_map(|d| d["subject"].as_str())
+        .collect();
+    assert!(
+        !gaps.contains(&"iso27001:2022:A.5.7") && !gaps.contains(&"iso27001:2022:A.7.4"),
+        "{gaps:?}"
+    );
+    assert!(gaps.contains(&"iso27001:2022:A.5.2"), "{gaps:?}");
+
+    hb.write("smsdoc.toml", config(""));
+    hb.run(&["build", "--today", TODAY]).expect(0);
+    let page = text_of(&hb.read("public/soa/index.html"));
+    assert!(
+        page.contains("1 applicable · 2 excluded · 90 not stated · 93 controls"),
+        "{page}"
+    );
+    assert!(page.contains("A.5.7 Threat intelligence No No threat intelligence function: covered by the group SOC contract CISO, 2026-03-01"), "{page}");
+    assert!(page.contains("A.5.1 Policies for information security Yes"), "{page}");
+    let json: serde_json::Value = serde_json::from_str(&hb.read("public/soa.json")).unwrap();
+    let s = &json["standards"][0];
+    assert_eq!((s["applicable"].as_u64(), s["excluded"].as_u64()), (Some(1), Some(2)));
+    let a51 = s["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "A.5.1")
+        .unwrap();
+    assert_eq!(a51["documents"], serde_json::json!(["POL-002"]));
+    assert_eq!(a51["status"], "covered");
+    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
+    let iso27 = cov["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["standard"] == "iso27001:2022")
+        .unwrap();
+    let a57 = iso27["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == "A.5.7")
+        .unwrap();
+    assert_eq!(a57["status"], "excluded");
+    assert!(hb
+        .read("public/soa.csv")
+        .lines()
+        .any(|l| l.starts_with("iso27001:2022,A.5.7,Threat intelligence,no,")));
+    let r = hb.run(&["clauses", "--standard", "iso27001:2022", "--soa"]).expect(0);
+    assert!(
+        r.stdout.contains("1 applicable, 2 excluded, 90 not stated"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("A.5.7") && l.contains(" no ") && l.contains("group SOC")),
+        "{}",
+        r.stdout
+    );
 }
