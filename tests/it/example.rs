@@ -42,6 +42,16 @@ fn example_builds_with_full_clause_coverage() {
         .map(|r| r["key"].as_str().unwrap())
         .collect();
     assert_eq!(missing, ["service-budgets"], "only the gap documented in DOC-000");
+    // The postponed PRO-004 review is overdue and, on its row, accepted.
+    let reviews = std::fs::read_to_string(out.path().join("site/reviews/index.html")).unwrap();
+    let row = reviews
+        .split("<tr")
+        .find(|r| r.contains("PRO-004</span> Service request management procedure") && r.contains("badge--overdue"))
+        .expect("PRO-004 overdue row");
+    assert!(
+        row.contains("Accepted</strong> until <time datetime=\"2027-01-31\""),
+        "{row}"
+    );
     let about = std::fs::read_to_string(example().join("docs/about-this-handbook.md")).unwrap();
     assert!(
         about.contains("service-budgets"),
