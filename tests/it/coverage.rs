@@ -526,19 +526,7 @@ fn crosswalk_relates_clauses_of_the_standards_in_force() {
     let audit = text_of(&hb.read("public/clauses/iso27001-2022/9.2/index.html"));
     assert!(audit.contains("ISO/IEC 20000-1:2018 9.2 Internal audit"), "{audit}");
     assert!(audit.contains("PRO-020"), "{audit}");
-    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
-    let iso27 = cov["standards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["standard"] == "iso27001:2022")
-        .unwrap();
-    let c92 = iso27["clauses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "9.2")
-        .unwrap();
+    let c92 = built_clause(&hb, "iso27001:2022", "9.2");
     assert_ne!(c92["status"], "covered", "no coverage via crosswalk unless asked for");
     assert!(c92.get("via_crosswalk").is_none());
 
@@ -548,19 +536,7 @@ fn crosswalk_relates_clauses_of_the_standards_in_force() {
         "title = \"IMS\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2022\"]\n\n[coverage]\ncrosswalk = true\n",
     );
     hb.run(&["build", "--today", TODAY]).expect(0);
-    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
-    let iso27 = cov["standards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["standard"] == "iso27001:2022")
-        .unwrap();
-    let c92 = iso27["clauses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "9.2")
-        .unwrap();
+    let c92 = built_clause(&hb, "iso27001:2022", "9.2");
     assert_eq!(c92["status"], "covered");
     assert_eq!(c92["documents"], serde_json::json!([]), "no document cites it itself");
     assert_eq!(c92["via_crosswalk"][0]["id"], "PRO-020");
@@ -685,19 +661,7 @@ fn statement_of_applicability_excludes_controls_with_reasons() {
         .unwrap();
     assert_eq!(a51["documents"], serde_json::json!(["POL-002"]));
     assert_eq!(a51["status"], "covered");
-    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
-    let iso27 = cov["standards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["standard"] == "iso27001:2022")
-        .unwrap();
-    let a57 = iso27["clauses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["number"] == "A.5.7")
-        .unwrap();
+    let a57 = built_clause(&hb, "iso27001:2022", "A.5.7");
     assert_eq!(a57["status"], "excluded");
     assert!(hb
         .read("public/soa.csv")
@@ -716,4 +680,22 @@ fn statement_of_applicability_excludes_controls_with_reasons() {
         "{}",
         r.stdout
     );
+}
+
+/// A clause's entry in the built site's `coverage.json`.
+fn built_clause(hb: &Handbook, standard: &str, number: &str) -> serde_json::Value {
+    let cov: serde_json::Value = serde_json::from_str(&hb.read("public/coverage.json")).unwrap();
+    let std = cov["standards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["standard"] == standard)
+        .unwrap();
+    std["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == number)
+        .unwrap()
+        .clone()
 }
