@@ -232,6 +232,8 @@ pub struct DocPage {
     pub superseded_by: Vec<DocSummary>,
     /// A record (record, report, form): kept, not reviewed.
     pub record: bool,
+    /// Its type's plural heading ("Procedures"), for breadcrumbs.
+    pub type_label: &'static str,
     /// The series it is an instance of.
     pub series_link: Option<SeriesLink>,
     /// The findings it raises (`findings:`), open and closed.
@@ -456,6 +458,7 @@ impl DocPage {
                 .map(|j| DocSummary::new(site, j)),
             superseded_by: summaries(site, &g.superseded_by[i]),
             record: d.doc_type.is_record(),
+            type_label: d.doc_type.plural_label(),
             series_link: d.series.as_ref().and_then(|s| {
                 let k = site
                     .series

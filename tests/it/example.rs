@@ -42,6 +42,18 @@ fn example_builds_with_full_clause_coverage() {
         .map(|r| r["key"].as_str().unwrap())
         .collect();
     assert_eq!(missing, ["service-budgets"], "only the gap documented in DOC-000");
+    // Wayfinding: a document page has breadcrumbs to its type's section, and
+    // the navigation marks the section a page belongs to.
+    let read = |p: &str| std::fs::read_to_string(out.path().join("site").join(p)).unwrap();
+    let doc = read("procedures/incident-management/index.html");
+    let crumbs = crate::common::between(&doc, "<nav class=\"breadcrumb\"", "</nav>");
+    assert!(
+        crumbs.contains("#type-procedure\">Procedures</a>") && crumbs.contains("PRO-002"),
+        "{crumbs}"
+    );
+    assert!(doc.contains("aria-current=\"true\">Register</a>"));
+    assert!(read("clauses/8.6.1/index.html").contains("aria-current=\"true\">Clauses</a>"));
+    assert!(read("series/management-review/index.html").contains("aria-current=\"true\">Reviews</a>"));
     // The postponed PRO-004 review is overdue and, on its row, accepted.
     let reviews = std::fs::read_to_string(out.path().join("site/reviews/index.html")).unwrap();
     let row = reviews
