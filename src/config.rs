@@ -414,7 +414,13 @@ pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
             .in_file(CONFIG_FILE)])
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parse(root, &text)
+}
+
+/// Validates the text of `root/smsdoc.toml` (read by [`load`]); nothing is
+/// read from disk.
+pub fn parse(root: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let raw: RawConfig = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => return Err(vec![toml_error(text, &e)]),
