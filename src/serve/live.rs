@@ -1,16 +1,16 @@
 //! Live reload: the server-sent-events hub that tells open pages to reload,
 //! the script the server injects into HTML responses, and the error overlay.
 //!
-//! SSE clients hold no thread: their sockets sit in a bounded list and are
-//! written to on a rebuild and by a periodic heartbeat, which is also how
-//! dead clients (closed tabs, sleeping laptops) are found and dropped.
+//! The rebuild loop publishes each event once on a broadcast channel; every
+//! open stream has a small task that forwards events (and a heartbeat, which
+//! is also how dead clients are found) into its response body.
 
 use crate::diagnostics::{slash_path, Diagnostic, Severity};
+use bytes::Bytes;
 use std::collections::VecDeque;
-use std::io::Write;
-use std::net::{Shutdown, TcpStream};
 use std::sync::Mutex;
 use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 /// Path of the event stream.
 pub const EVENTS_PATH: &str = "/__smsdoc/events";
@@ -27,104 +27,145 @@ pub const MAX_CLIENTS: usize = 64;
 /// fails, which removes it.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// A write to one client may block this long before the client is dropped,
-/// so one stuck browser cannot stall a rebuild's notifications.
-const CLIENT_WRITE_TIMEOUT: Duration = Duration::from_millis(500);
+/// Events published and not yet forwarded to a stream, at most; a stream
+/// that falls further behind is closed (the page reconnects and compares
+/// generations).
+const BACKLOG: usize = 64;
 
-#[derive(Default)]
+/// Events waiting to be written to one client, at most; a client that does
+/// not read them is dropped, so one stuck browser costs nothing.
+const CLIENT_QUEUE: usize = 16;
+
 pub struct Hub {
-    clients: Mutex<VecDeque<TcpStream>>,
+    events: broadcast::Sender<Bytes>,
+    /// One stop signal per open stream, oldest first: dropping it ends the
+    /// stream.
+    clients: Mutex<VecDeque<oneshot::Sender<()>>>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub {
+            events: broadcast::Sender::new(BACKLOG),
+            clients: Mutex::default(),
+        }
+    }
 }
 
 impl Hub {
-    /// Takes over a connection that asked for the event stream: answers
-    /// with the stream's headers and a `hello` naming the current
-    /// generation (a page that missed a reload while disconnected sees a
-    /// newer generation and reloads).
-    pub fn add(&self, mut stream: TcpStream, generation: &str) {
-        let _ = stream.set_write_timeout(Some(CLIENT_WRITE_TIMEOUT));
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\n\
-             X-Content-Type-Options: nosniff\r\nConnection: keep-alive\r\n\r\n\
-             retry: 1000\n\nevent: hello\ndata: {}\n\n",
+    /// A new event stream: starts with the reconnection delay and a `hello`
+    /// naming the current generation (a page that missed a reload while
+    /// disconnected sees a newer generation and reloads). Must be called on
+    /// the server's runtime.
+    pub fn subscribe(&self, generation: &str) -> mpsc::Receiver<Bytes> {
+        let (tx, rx) = mpsc::channel(CLIENT_QUEUE);
+        let hello = format!(
+            "retry: 1000\n\nevent: hello\ndata: {}\n\n",
             serde_json::json!({ "generation": generation })
         );
-        if stream.write_all(head.as_bytes()).and_then(|_| stream.flush()).is_err() {
-            return;
-        }
-        let mut clients = self.lock();
-        while clients.len() >= MAX_CLIENTS {
-            if let Some(old) = clients.pop_front() {
-                let _ = old.shutdown(Shutdown::Both);
+        let _ = tx.try_send(Bytes::from(hello));
+        let (stop_tx, mut stop) = oneshot::channel::<()>();
+        {
+            let mut clients = self.lock();
+            clients.retain(|c| !c.is_closed());
+            while clients.len() >= MAX_CLIENTS {
+                clients.pop_front();
             }
+            clients.push_back(stop_tx);
         }
-        clients.push_back(stream);
+        let mut events = self.events.subscribe();
+        tokio::spawn(async move {
+            let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+            loop {
+                let event = tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tx.closed() => break,
+                    e = events.recv() => match e {
+                        Ok(e) => e,
+                        // Lagged: missed events; closed: the server stops.
+                        Err(_) => break,
+                    },
+                    _ = heartbeat.tick() => Bytes::from_static(b": ping\n\n"),
+                };
+                if tx.try_send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
     }
 
-    /// Sends `event` with `data` (one line of JSON) to every client.
+    /// Sends `event` with `data` (one line of JSON) to every stream.
     pub fn send(&self, event: &str, data: &str) {
-        self.write_all(format!("event: {event}\ndata: {data}\n\n").as_bytes());
-    }
-
-    /// A comment line: keeps proxies from closing idle streams and finds
-    /// dead clients.
-    pub fn heartbeat(&self) {
-        self.write_all(b": ping\n\n");
-    }
-
-    fn write_all(&self, bytes: &[u8]) {
-        self.lock()
-            .retain_mut(|s| s.write_all(bytes).and_then(|_| s.flush()).is_ok());
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        let _ = self
+            .events
+            .send(Bytes::from(format!("event: {event}\ndata: {data}\n\n")));
     }
 
     pub fn close_all(&self) {
-        for s in self.lock().drain(..) {
-            let _ = s.shutdown(Shutdown::Both);
-        }
+        self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<TcpStream>> {
-        // A panic while holding the lock leaves a usable list of sockets.
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<oneshot::Sender<()>>> {
+        // A panic while holding the lock leaves a usable list.
         self.clients.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 /// The script injected into every HTML page in serve mode.
-pub const SCRIPT: &str = r#"// smsdoc serve: reloads this page when the handbook changes, keeping the scroll position.
+pub const SCRIPT: &str = r#"// smsdoc serve: reloads this page when it changes, keeping the scroll positions.
 (function () {
   "use strict";
   var me = document.currentScript;
   var generation = me ? me.getAttribute("data-generation") : "";
   var scrollKey = "smsdoc-serve-scroll:" + location.pathname;
+  // Scrolled elements (wide tables, code, side panels) by their place in
+  // the document, and the window.
+  function scrolled() {
+    var out = { y: window.scrollY || window.pageYOffset || 0, x: window.scrollX || 0, inner: [] };
+    var all = document.body ? document.body.getElementsByTagName("*") : [];
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (el.scrollTop || el.scrollLeft) out.inner.push([i, el.tagName, el.scrollTop, el.scrollLeft]);
+    }
+    return out;
+  }
+  function restore(s) {
+    var all = document.body ? document.body.getElementsByTagName("*") : [];
+    (s.inner || []).forEach(function (r) {
+      var el = all[r[0]];
+      if (el && el.tagName === r[1]) { el.scrollTop = r[2]; el.scrollLeft = r[3]; }
+    });
+    window.scrollTo(s.x || 0, s.y || 0);
+  }
   try {
     var saved = sessionStorage.getItem(scrollKey);
     if (saved !== null) {
       sessionStorage.removeItem(scrollKey);
-      var y = Number(saved) || 0;
-      var restore = function () { window.scrollTo(0, y); };
-      restore();
-      if (document.readyState !== "complete") window.addEventListener("load", restore);
+      var s = JSON.parse(saved) || {};
+      var again = function () { restore(s); };
+      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", again);
+      else again();
+      if (document.readyState !== "complete") window.addEventListener("load", again);
     }
   } catch (e) {}
   function reload() {
-    try { sessionStorage.setItem(scrollKey, String(window.scrollY || window.pageYOffset || 0)); } catch (e) {}
+    try { sessionStorage.setItem(scrollKey, JSON.stringify(scrolled())); } catch (e) {}
     location.reload();
   }
-  // A reload names the pages that changed; other files (stylesheets,
-  // scripts, images) may be used by any page. Exports do not reload pages.
+  // A reload names the files that changed. Pages reload when they are
+  // named; stylesheets, scripts and images may be used by any page; the
+  // search index is fetched again by the search box, and other exports do
+  // not concern pages.
   function concerns(paths) {
     if (!paths) return true;
     var here = location.pathname.replace(/\/index\.html$/, "/");
     try { here = decodeURI(here); } catch (e) {}
     return paths.some(function (p) {
+      if (/^\/search-index\.js(on)?$/.test(p)) {
+        document.dispatchEvent(new CustomEvent("smsdoc:search-index-changed"));
+        return false;
+      }
       return p === here || !/(\/|\.(html|json|csv|ics|xml))$/.test(p);
     });
   }
@@ -154,18 +195,8 @@ pub const SCRIPT: &str = r#"// smsdoc serve: reloads this page when the handbook
 })();
 "#;
 
-/// Inserts the reload script (and the overlay, if any) before the last
-/// `</body>`, or at the end when there is none.
-pub fn inject(html: &[u8], overlay: Option<&str>, generation: &str) -> Vec<u8> {
-    let (at, snippet) = injection(html, overlay, generation);
-    let mut out = Vec::with_capacity(html.len() + snippet.len());
-    out.extend_from_slice(&html[..at]);
-    out.extend_from_slice(snippet.as_bytes());
-    out.extend_from_slice(&html[at..]);
-    out
-}
-
-/// What [`inject`] inserts, and where: the page is `html[..at]`, the
+/// The reload script (and the overlay, if any) to insert into a page, and
+/// where: before the last `</body>`, or at the end when there is none; the page is `html[..at]`, the
 /// snippet, `html[at..]` (so that the server can write the three without
 /// copying the page).
 pub fn injection(html: &[u8], overlay: Option<&str>, generation: &str) -> (usize, String) {
@@ -261,6 +292,11 @@ pub fn overlay(errors: &[Diagnostic], blocking: bool) -> Option<String> {
 mod tests {
     use super::*;
     use crate::diagnostics::Code;
+
+    fn inject(html: &[u8], overlay: Option<&str>, generation: &str) -> Vec<u8> {
+        let (at, snippet) = injection(html, overlay, generation);
+        [&html[..at], snippet.as_bytes(), &html[at..]].concat()
+    }
 
     #[test]
     fn script_goes_before_the_last_body_end_tag() {

@@ -4,8 +4,9 @@
 //! `TcpStream`. Every read has a timeout and the server is killed when the
 //! test ends, also when it fails.
 
+use crate::common::http::{self, Response};
 use crate::common::{copy_dir, spawn_serve};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -84,7 +85,13 @@ impl Server {
         self.raw(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
     }
     fn raw(&self, request: &[u8]) -> Response {
-        request_raw(&self.addr, request)
+        http::exchange(&self.addr, request).unwrap_or_else(|e| {
+            panic!(
+                "{:?}: {e}\n--- stderr\n{}",
+                String::from_utf8_lossy(&request[..request.len().min(80)]),
+                self.stderr()
+            )
+        })
     }
     fn write(&self, rel: &str, text: &str) {
         std::fs::write(self.root.join(rel), text).unwrap();
@@ -128,63 +135,8 @@ impl Server {
     }
 }
 
-#[derive(Debug)]
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
 fn connect(addr: &str) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(TIMEOUT)).unwrap();
-    s.set_write_timeout(Some(TIMEOUT)).unwrap();
-    s
-}
-
-/// Sends `request` and reads the response up to the server's close.
-fn request_raw(addr: &str, request: &[u8]) -> Response {
-    let mut s = connect(addr);
-    // The server may answer (and close) before reading everything sent.
-    let _ = s.write_all(request);
-    let mut buf = Vec::new();
-    if let Err(e) = s.read_to_end(&mut buf) {
-        // A reset after the full response is fine; a timeout is not.
-        assert!(
-            !buf.is_empty(),
-            "no response to {:?}: {e}",
-            String::from_utf8_lossy(&request[..request.len().min(80)])
-        );
-    }
-    let end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("response has a head")
-        + 4;
-    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Response {
-        status,
-        headers,
-        body: buf[end..].to_vec(),
-    }
+    http::connect(addr).unwrap()
 }
 
 /// An open `/__smsdoc/events` stream.
@@ -359,7 +311,8 @@ fn only_get_and_head_and_bounded_requests_are_accepted() {
         431
     );
     assert_eq!(server.raw(b"GARBAGE\r\n\r\n").status, 400);
-    assert_eq!(server.raw(b"GET / HTTP/2.0\r\n\r\n").status, 505);
+    // Versions other than HTTP/1.0 and 1.1 are malformed to hyper's parser.
+    assert_eq!(server.raw(b"GET / HTTP/2.0\r\n\r\n").status, 400);
     // Still serving.
     assert_eq!(server.get("/").status, 200);
 }

@@ -230,6 +230,11 @@
     });
   }
   input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 150); });
+  /* The preview server announces a new index: fetch it on the next search,
+     and redo the current one, without reloading the page. */
+  d.addEventListener('smsdoc:search-index-changed', function () {
+    if (loading) { loading = null; if (input.value.trim()) run(); }
+  });
   if (input.form) input.form.addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); run(); });
   var q0 = new URLSearchParams(location.search).get('q') || '';
   if (q0) {
