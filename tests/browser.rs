@@ -19,6 +19,8 @@
 //! cargo test --test browser
 //! ```
 
+mod common;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -1039,4 +1041,90 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// `smsdoc serve` with two pages open: a save reloads the edited page
+/// once, where the reader was (window and inner scroll), and leaves the
+/// other page alone, although overview pages and the search index change
+/// too.
+#[test]
+fn browser_preview_reloads_only_the_changed_page_once_and_keeps_its_place() {
+    let Some(b) = Browser::start() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("handbook");
+    common::copy_dir(&manifest_dir().join("tests/fixtures/serve/handbook"), &root);
+    let incident = root.join("docs/procedures/incident.md");
+    let mut text = std::fs::read_to_string(&incident).expect("incident.md");
+    // A page long enough to scroll, with a code block wider than the page.
+    text.push_str("\n```text\n");
+    text.push_str(&"wide ".repeat(200));
+    text.push_str("\n```\n");
+    for i in 0..60 {
+        text.push_str(&format!("\nParagraph {i} of a long procedure.\n"));
+    }
+    std::fs::write(&incident, &text).expect("write incident.md");
+    let served = common::spawn_serve(
+        Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+            .args(["serve", "--port", "0", "--today", TODAY, "--root"])
+            .arg(&root),
+        Duration::from_secs(60),
+    );
+    let mut child = served.child;
+    let base = format!("http://{}", served.addr.expect("the server printed its URL"));
+    let ready = "return document.readyState === 'complete'";
+    b.viewport(900, 500, false);
+    b.goto(&format!("{base}/records/log/"));
+    b.wait_for("the log page", ready);
+    b.js("window.__untouched = true;");
+    let tab = b.cmd("POST", "/window/new", Some(json!({"type": "tab"})))["handle"].clone();
+    b.cmd("POST", "/window", Some(json!({ "handle": tab })));
+    b.viewport(900, 500, false);
+    b.goto(&format!("{base}/procedures/incident/"));
+    b.wait_for("the incident page", ready);
+    let placed = b.js(
+        "window.scrollTo(0, 400); var pre = document.querySelector('pre'); pre.scrollLeft = 120; \
+         window.__before = true; return [window.scrollY, pre.scrollLeft];",
+    );
+    assert_eq!(placed, json!([400, 120]), "the page and its code block scroll");
+    // Let the page's event stream connect before the save.
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(
+        &incident,
+        text.replace("Original incident text", "Edited incident text"),
+    )
+    .expect("edit");
+    b.wait_for(
+        "the edited page to reload",
+        "return !window.__before && document.readyState === 'complete' \
+         && document.body.textContent.includes('Edited incident text')",
+    );
+    b.js("window.__after = true;");
+    let place = b.wait_for(
+        "the scroll positions to come back",
+        "var p = [Math.round(window.scrollY), document.querySelector('pre').scrollLeft]; \
+         return p[0] === 400 && p[1] === 120 ? p : null;",
+    );
+    assert_eq!(place, json!([400, 120]));
+    // Overview pages, exports and the search index follow the edit; none
+    // of that reloads either page again.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        b.js("return window.__after === true"),
+        json!(true),
+        "the edited page reloaded twice"
+    );
+    let tabs = b.cmd("GET", "/window/handles", None);
+    let first = tabs
+        .as_array()
+        .and_then(|t| t.iter().find(|h| **h != tab))
+        .cloned()
+        .expect("first tab");
+    b.cmd("POST", "/window", Some(json!({ "handle": first })));
+    assert_eq!(
+        b.js("return window.__untouched === true"),
+        json!(true),
+        "a page that did not change was reloaded"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -264,11 +264,13 @@ impl<'a> Preview<'a> {
             let mut paths = BTreeSet::new();
             let mut rescan = false;
             let mut stop = false;
+            let mut warnings = Vec::new();
             let mut take = |m: Msg| match m {
                 Msg::Changed(p) => paths.extend(p),
                 Msg::Rescan => rescan = true,
                 // Handled once idle (see `print_wanted`).
                 Msg::RenderPrint => {}
+                Msg::Warning(w) => warnings.push(w),
                 Msg::Stop => stop = true,
             };
             take(first);
@@ -289,6 +291,9 @@ impl<'a> Preview<'a> {
                         break;
                     }
                 }
+            }
+            for w in warnings {
+                (self.report)(Event::Warning(w));
             }
             if stop || disconnected {
                 return;

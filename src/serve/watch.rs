@@ -31,6 +31,8 @@ pub enum Msg {
     Rescan,
     /// Someone asked for `/print/` while it is stale.
     RenderPrint,
+    /// Something the user should know (the watcher reported an error).
+    Warning(String),
     Stop,
 }
 
@@ -98,9 +100,8 @@ fn handler(notifier: Notifier) -> impl FnMut(DebounceEventResult) + Send + 'stat
         }
         Err(errors) => {
             // Lost events are recovered by reloading everything.
-            for e in &errors {
-                eprintln!("warning: file watching: {e}");
-            }
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            notifier.send(Msg::Warning(format!("file watching: {}", text.join("; "))));
             notifier.send(Msg::Rescan);
         }
     }
