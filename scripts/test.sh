@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, CLI and fixture tests, the preview server over
-# real sockets and the browser tests in headless Chromium.
+# real sockets and the browser tests in headless Chromium (with axe-core).
 #
 # Chromium and chromedriver are installed from Debian's packages when they
 # are missing and apt-get is usable (as root, or through sudo without a
@@ -31,6 +31,21 @@ if ! have_browser; then
   else
     echo "== no Chromium/chromedriver and no apt-get as root here: the browser tests will skip."
     echo "   Install Chromium and its WebDriver, or set SMSDOC_CHROMIUM and SMSDOC_CHROMEDRIVER."
+  fi
+fi
+
+# axe-core (pinned in tests/axe/package-lock.json) for the accessibility
+# checks of the browser tests; without npm they skip (or fail when required).
+if [ ! -f tests/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    echo "== installing npm (Debian package) for axe-core"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  if command -v npm >/dev/null 2>&1; then
+    echo "== installing axe-core for the browser tests (npm ci in tests/axe)"
+    npm ci --prefix tests/axe --no-audit --no-fund --silent
+  else
+    echo "== no npm here: the accessibility checks of the browser tests will skip."
   fi
 fi
 

@@ -173,6 +173,8 @@ fn stream(body: &str, title: &str, resolver: &dyn LinkResolver, html: bool, text
         pending: std::collections::VecDeque::new(),
         used: HashMap::new(),
         replacing_link_text: false,
+        tables: 0,
+        in_table_head: false,
         out: Rendered::default(),
     };
     if html {
@@ -199,6 +201,10 @@ struct Stream<'a, 'r> {
     used: HashMap<String, usize>,
     /// Inside a bare `[[ID]]` whose text is replaced by the target's title.
     replacing_link_text: bool,
+    /// Tables so far (their regions are numbered), and whether the parser
+    /// is in a table's header row.
+    tables: usize,
+    in_table_head: bool,
     out: Rendered,
 }
 
@@ -220,6 +226,50 @@ impl<'a> Iterator for Stream<'a, '_> {
                     attrs,
                 }) => self.heading(level, id, classes, attrs, first),
                 Event::Start(Tag::CodeBlock(kind)) => self.code_block(kind),
+                // A table scrolls sideways in a region the keyboard can
+                // reach and a screen reader can name, when it is wider
+                // than the page.
+                Event::Start(Tag::Table(align)) => {
+                    self.tables += 1;
+                    let label = format!("Table {} in {}", self.tables, self.title);
+                    self.emit(Event::Html(CowStr::from(format!(
+                        "<div class=\"table-wrap table-wrap--doc\" tabindex=\"0\" role=\"region\" aria-label=\"{}\">",
+                        crate::templates::escape_html(&label)
+                    ))));
+                    self.emit(Event::Start(Tag::Table(align)));
+                }
+                Event::End(TagEnd::Table) => {
+                    self.emit(Event::End(TagEnd::Table));
+                    self.emit(Event::Html(CowStr::Borrowed("</div>")));
+                }
+                Event::Start(Tag::TableHead) => {
+                    self.in_table_head = true;
+                    self.emit(Event::Start(Tag::TableHead));
+                }
+                Event::End(TagEnd::TableHead) => {
+                    self.in_table_head = false;
+                    self.emit(Event::End(TagEnd::TableHead));
+                }
+                // An empty header cell still says what it is to a screen
+                // reader.
+                Event::Start(Tag::TableCell) if self.in_table_head => {
+                    self.emit(Event::Start(Tag::TableCell));
+                    match self.parser.next() {
+                        Some((Event::End(TagEnd::TableCell), _)) => {
+                            self.emit(Event::Html(CowStr::Borrowed(
+                                "<span class=\"visually-hidden\">(no heading)</span>",
+                            )));
+                            self.emit(Event::End(TagEnd::TableCell));
+                        }
+                        Some((e, r)) => self.inline(e, r),
+                        None => {}
+                    }
+                }
+                Event::TaskListMarker(done) => self.emit(Event::Html(CowStr::Borrowed(if done {
+                    "<input type=\"checkbox\" disabled checked aria-label=\"Done\"> "
+                } else {
+                    "<input type=\"checkbox\" disabled aria-label=\"Not done\"> "
+                }))),
                 other => self.inline(other, range),
             }
         }
@@ -430,7 +480,7 @@ pub fn highlight(lang: &str, code: &str) -> String {
                     return plain_block(&lang_class, code);
                 }
             }
-            html.push_str("<pre class=\"code hl\"><code");
+            html.push_str("<pre class=\"code hl\" tabindex=\"0\"><code");
             html.push_str(&lang_class);
             html.push('>');
             html.push_str(&gen.finalize());
@@ -443,7 +493,7 @@ pub fn highlight(lang: &str, code: &str) -> String {
 
 fn plain_block(lang_class: &str, code: &str) -> String {
     let mut html = String::with_capacity(code.len() + 64);
-    html.push_str("<pre class=\"code\"><code");
+    html.push_str("<pre class=\"code\" tabindex=\"0\"><code");
     html.push_str(lang_class);
     html.push('>');
     pulldown_cmark_escape::escape_html_body_text(&mut html, code).ok();

@@ -381,6 +381,32 @@ impl Browser {
         self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": []})))
     }
 
+    /// Runs a script that calls its last argument with the result.
+    fn js_async(&self, script: &str) -> Value {
+        self.cmd("POST", "/execute/async", Some(json!({"script": script, "args": []})))
+    }
+
+    /// axe-core's violations on the current page (WCAG 2.1 A and AA and
+    /// best practices), each as "rule (impact): first elements".
+    fn axe(&self, axe: &str) -> Vec<String> {
+        if self.js("return typeof window.axe") != json!("object") {
+            self.js(axe);
+        }
+        let v = self.js_async(
+            "var done = arguments[arguments.length - 1];\
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}, \
+               resultTypes: ['violations']})\
+             .then(function (r) { done(r.violations.map(function (v) { return v.id + ' (' + v.impact + '): ' + \
+               v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | '); })); })\
+             .catch(function (e) { done(['axe failed: ' + e]); });",
+        );
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    }
+
     fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -503,6 +529,34 @@ for (const el of document.querySelectorAll('body *')) {
 return bad.slice(0, 10);
 "##;
 
+/// axe-core's script, installed by `npm ci` in `tests/axe/` (scripts/test.sh
+/// does it); `None`, after saying why once, when it is not there and the
+/// browser tests are not required.
+fn axe_source() -> Option<&'static str> {
+    static AXE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = manifest_dir().join("tests/axe/node_modules/axe-core/axe.min.js");
+        match std::fs::read_to_string(&path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let required = std::env::var(REQUIRE).is_ok_and(|v| !v.is_empty() && v != "0");
+                assert!(
+                    !required,
+                    "{}: {e}; run `npm ci --prefix tests/axe` (scripts/test.sh does)",
+                    path.display()
+                );
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\naccessibility checks skipped: {} is missing; `npm ci --prefix tests/axe` installs it\n",
+                    path.display()
+                );
+                None
+            }
+        }
+    })
+    .as_deref()
+}
+
 struct Visit<'a> {
     browser: &'a Browser,
     origin: String,
@@ -516,16 +570,16 @@ impl Visit<'_> {
         format!("{}{}{path}", self.origin, self.base)
     }
 
-    /// Loads `path` at 1280 px and 390 px: no console errors, no failed
-    /// requests, audit clean, no horizontal scroll on the phone, and a
-    /// screenshot of each.
+    /// Loads `path` at 1366 px and 390 px: no console errors, no failed
+    /// requests, audit clean, no axe-core violation in light and dark, no
+    /// horizontal scroll on the phone, and a screenshot of each.
     fn page(&self, name: &str, path: &str) {
         self.check(name, path, true);
     }
 
     fn check(&self, name: &str, path: &str, screenshots: bool) {
         let b = self.browser;
-        for (width, height, mobile) in [(1280, 900, false), (390, 844, true)] {
+        for (width, height, mobile) in [(1366, 900, false), (390, 844, true)] {
             b.viewport(width, height, mobile);
             self.log.lock().expect("log").clear();
             b.console();
@@ -547,6 +601,16 @@ impl Visit<'_> {
                     json!([]),
                     "{name} ({path}) at {width} px, {scheme}: text below AA contrast"
                 );
+                // Page kinds get the full accessibility rules (the example's
+                // every document page only the audit above).
+                if let Some(axe) = axe_source().filter(|_| screenshots) {
+                    let violations = b.axe(axe);
+                    assert!(
+                        violations.is_empty(),
+                        "{name} ({path}) at {width} px, {scheme}: axe-core violations:\n{}",
+                        violations.join("\n")
+                    );
+                }
                 if screenshots && scheme == "dark" && !mobile {
                     b.screenshot(&artifacts_dir().join(format!("{}-{name}-dark-{width}.png", self.label)));
                 }

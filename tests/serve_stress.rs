@@ -413,6 +413,7 @@ fn listen(addr: SocketAddr, stop: Arc<AtomicBool>) -> Result<usize, String> {
     let mut chunk = [0u8; 4096];
     let mut reloads = 0;
     let mut head_done = false;
+    let mut chunked = false;
     while !stop.load(Ordering::SeqCst) {
         match s.read(&mut chunk) {
             Ok(0) => return Err(format!("event stream closed after {reloads} reloads")),
@@ -425,16 +426,16 @@ fn listen(addr: SocketAddr, stop: Arc<AtomicBool>) -> Result<usize, String> {
                 continue;
             };
             let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
-            if !head.starts_with("http/1.1 200")
-                || !head.contains("text/event-stream")
-                || !head.contains("transfer-encoding: chunked")
-            {
+            if !head.starts_with("http/1.1 200") || !head.contains("text/event-stream") {
                 return Err(format!("not an event stream: {head}"));
             }
+            chunked = head.contains("transfer-encoding: chunked");
             raw.drain(..end + 4);
             head_done = true;
         }
-        if common::http::dechunk(&mut raw, &mut buf)? {
+        if !chunked {
+            buf.append(&mut raw);
+        } else if common::http::dechunk(&mut raw, &mut buf)? {
             return Err(format!("event stream ended after {reloads} reloads"));
         }
         while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {

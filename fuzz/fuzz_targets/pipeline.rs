@@ -18,7 +18,9 @@ use std::sync::OnceLock;
 
 const CONFIG: &str = r#"title = "Fuzz"
 standards = ["iso20000-1:2018"]
-history = false
+
+[history]
+enabled = false
 
 [series.management-review]
 every = "6 months"

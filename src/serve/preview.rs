@@ -590,7 +590,7 @@ impl<'a> Preview<'a> {
         }
         files.map.extend(delta.puts);
         files.ready = true;
-        files.file_roots = roots;
+        files.file_roots = roots.into();
         delta.changed
     }
 
@@ -683,7 +683,7 @@ impl<'a> Preview<'a> {
         {
             let mut files = self.shared.write();
             files.overlay = overlay.as_deref().map(Arc::from);
-            files.generation = generation.clone();
+            files.generation = Arc::from(generation.as_str());
         }
         self.overlay = overlay;
         let paths = match changed {

@@ -29,11 +29,11 @@ pub struct Files {
     /// The error overlay, injected into every HTML page while set.
     pub overlay: Option<Arc<str>>,
     /// Changes on every publish; pages reload when theirs is older.
-    pub generation: String,
+    pub generation: Arc<str>,
     /// A site has been rendered at least once.
     pub ready: bool,
     /// Canonical folders `Body::File` sources must be inside.
-    pub file_roots: Vec<PathBuf>,
+    pub file_roots: Arc<[PathBuf]>,
 }
 
 /// Output path of the one-page print handbook.

@@ -104,7 +104,11 @@ fn document_page_has_the_metadata_panel() {
 fn code_is_highlighted_with_prefixed_classes_and_no_inline_style() {
     let hb = built_handbook();
     let html = hb.read("public/procedures/incident-management/index.html");
-    let body = between(&html, "<pre class=\"code hl\"><code class=\"language-rust\">", "</pre>");
+    let body = between(
+        &html,
+        "<pre class=\"code hl\" tabindex=\"0\"><code class=\"language-rust\">",
+        "</pre>",
+    );
     assert!(body.contains("class=\"hl-"), "no hl- classes in\n{body}");
     let classes: Vec<String> = attr_values(body, "class");
     assert!(classes.len() > 3, "{classes:?}");

@@ -96,7 +96,7 @@ fn pages_show_review_banners_and_the_dashboard_sections() {
     // The dashboard: one section per kind, each listing exactly its documents.
     let html = hb.read("public/reviews/index.html");
     let section = |key: &str| -> Vec<String> {
-        let s = between(&html, &format!("<section aria-labelledby=\"rev-{key}\""), "</section>");
+        let s = between(&html, &format!("id=\"rev-{key}\""), "</section>");
         attr_values(s, "href")
     };
     assert_eq!(section("overdue"), ["/overdue/"]);
