@@ -974,8 +974,28 @@ fn browser_example_handbook() {
         v.page("register", "register/");
         v.page("reviews", "reviews/");
         v.page("print", "print/");
+        v.page("series", "series/management-review/");
+        v.page("clause", "clauses/9.3/");
+        v.page("not-found", "404.html");
         search_flow(v, "PRO-002", "PRO-002", "procedures/incident-management/");
         let b = v.browser;
+        // A typing mistake still finds the documents, and says how it was read.
+        b.goto(&v.url("search/"));
+        b.type_into("#search-q", "escalaton");
+        b.wait_for(
+            "results for a misspelt word",
+            "return document.querySelectorAll('#search-results li').length > 0",
+        );
+        let status = b.js("return document.getElementById('search-status').textContent");
+        assert!(
+            status.as_str().unwrap_or("").contains("read as “escalation”"),
+            "{status}"
+        );
+        assert_eq!(
+            b.js("return [...document.querySelectorAll('#search-results .doc-id')].some(e => e.textContent === 'PRO-002')"),
+            json!(true),
+            "the incident procedure is among the results"
+        );
         // every document page of the example
         b.goto(&v.url("register/"));
         let paths =

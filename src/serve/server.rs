@@ -183,9 +183,9 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>, limits: Limits, mut 
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let in_flight = &slot.in_flight;
+            let activity = &slot.activity;
             let service = hyper::service::service_fn(|req: Request<Incoming>| {
-                let busy = Busy::new(Arc::clone(in_flight));
+                let busy = Busy::new(Arc::clone(activity));
                 let shared = Arc::clone(&shared);
                 async move { Ok::<_, Infallible>(respond(req, &shared, busy).await) }
             });
@@ -199,9 +199,27 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>, limits: Limits, mut 
     }
 }
 
-/// Open connections by age: each one's requests in flight, and the signal
-/// that closes it when dropped.
-type Open = BTreeMap<usize, (Arc<AtomicUsize>, oneshot::Sender<()>)>;
+/// Open connections by age: each one's activity, and the signal that
+/// closes it when dropped.
+type Open = BTreeMap<usize, (Arc<Activity>, oneshot::Sender<()>)>;
+
+/// What a connection is doing, for choosing one to close.
+#[derive(Default)]
+struct Activity {
+    /// Requests being answered (a response body counts until it is written).
+    in_flight: AtomicUsize,
+    /// Requests received so far.
+    served: AtomicUsize,
+}
+
+impl Activity {
+    fn idle(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) == 0
+    }
+    fn served(&self) -> bool {
+        self.served.load(Ordering::SeqCst) > 0
+    }
+}
 
 /// The open connections, oldest first, for the cap.
 struct Conns {
@@ -214,9 +232,7 @@ struct Conns {
 struct Slot {
     id: usize,
     conns: Arc<Conns>,
-    /// Requests of this connection being answered (a response body counts
-    /// until it is written).
-    in_flight: Arc<AtomicUsize>,
+    activity: Arc<Activity>,
 }
 
 impl Drop for Slot {
@@ -239,44 +255,49 @@ impl Conns {
     }
 
     /// A place for a new connection: past the cap, the oldest connection
-    /// without a request in flight (idle keep-alive, or its head not yet
-    /// arrived) is closed; `None` when all are busy. The receiver resolves
+    /// without a request in flight is closed, preferring one that has been
+    /// answered before (an idle keep-alive connection, often one the client
+    /// already closed) to one whose first request has not come yet (which
+    /// may be arriving); `None` when all are busy. The receiver resolves
     /// when this connection is closed to make room in turn.
     fn admit(self: &Arc<Self>) -> Option<(Slot, oneshot::Receiver<()>)> {
         let mut open = self.lock();
         if open.len() >= self.max {
-            let idle = open
-                .iter()
-                .find(|(_, (n, _))| n.load(Ordering::SeqCst) == 0)
-                .map(|(&id, _)| id)?;
-            open.remove(&idle); // dropping the sender closes it
+            let idle = |answered: bool| {
+                open.iter()
+                    .find(|(_, (a, _))| a.idle() && a.served() == answered)
+                    .map(|(&id, _)| id)
+            };
+            let victim = idle(true).or_else(|| idle(false))?;
+            open.remove(&victim); // dropping the sender closes it
         }
         let id = self.next.fetch_add(1, Ordering::SeqCst);
-        let in_flight = Arc::new(AtomicUsize::new(0));
+        let activity = Arc::new(Activity::default());
         let (tx, closed) = oneshot::channel();
-        open.insert(id, (Arc::clone(&in_flight), tx));
+        open.insert(id, (Arc::clone(&activity), tx));
         let slot = Slot {
             id,
             conns: Arc::clone(self),
-            in_flight,
+            activity,
         };
         Some((slot, closed))
     }
 }
 
 /// A request in flight on its connection, until its response is written.
-struct Busy(Arc<AtomicUsize>);
+struct Busy(Arc<Activity>);
 
 impl Busy {
-    fn new(n: Arc<AtomicUsize>) -> Busy {
-        n.fetch_add(1, Ordering::SeqCst);
-        Busy(n)
+    fn new(a: Arc<Activity>) -> Busy {
+        a.in_flight.fetch_add(1, Ordering::SeqCst);
+        a.served.fetch_add(1, Ordering::SeqCst);
+        Busy(a)
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

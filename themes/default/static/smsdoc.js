@@ -178,14 +178,8 @@
     }
     return out;
   }
-  function render(ix, q) {
-    var terms = low(q).split(/\s+/).map(trimTerm).filter(function (t) { return t && !ix.stop.has(t); });
-    if (!terms.length) { results.innerHTML = ''; status.textContent = 'Type a word, an id or a clause number.'; return; }
-    var idsets = terms.map(function (t) {
-      var set = new Set();
-      ix.vocab.forEach(function (w, k) { if (w.indexOf(t) === 0) set.add(k); });
-      return set;
-    });
+  /* Documents matching every term (a term matches through its word set). */
+  function search(ix, terms, idsets) {
     var hits = [];
     ix.docs.forEach(function (o) {
       var total = 0;
@@ -196,7 +190,48 @@
       }
       hits.push([total, o]);
     });
-    hits.sort(function (a, b) { return b[0] - a[0] || a[1].n - b[1].n; });
+    return hits.sort(function (a, b) { return b[0] - a[0] || a[1].n - b[1].n; });
+  }
+  /* Whether a and b are at most max edits apart (insertions, deletions,
+     substitutions, swaps of neighbours), giving up early. */
+  function near(a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return false;
+    var before = null, prev = [], i, j;
+    for (j = 0; j <= b.length; j++) prev[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      var cur = [i], best = i;
+      for (j = 1; j <= b.length; j++) {
+        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2] + 1);
+        cur[j] = v;
+        if (v < best) best = v;
+      }
+      if (best > max) return false;
+      before = prev; prev = cur;
+    }
+    return prev[b.length] <= max;
+  }
+  function render(ix, q) {
+    var terms = low(q).split(/\s+/).map(trimTerm).filter(function (t) { return t && !ix.stop.has(t); });
+    if (!terms.length) { results.innerHTML = ''; status.textContent = 'Type a word, an id or a clause number.'; return; }
+    var idsets = terms.map(function (t) {
+      var set = new Set();
+      ix.vocab.forEach(function (w, k) { if (w.indexOf(t) === 0) set.add(k); });
+      return set;
+    });
+    var hits = search(ix, terms, idsets), fixed = [];
+    if (!hits.length) {
+      /* Nothing matches as typed: words of the handbook one typing
+         mistake away (two for long words) stand in for each term. */
+      var fuzzy = terms.map(function (t, k) {
+        if (t.length < 4 || idsets[k].size) return null;
+        var set = new Set(), max = t.length >= 8 ? 2 : 1;
+        ix.vocab.forEach(function (w, n) { if (near(t, w, max)) { set.add(n); if (fixed.indexOf(w) < 0) fixed.push(w); } });
+        return set;
+      });
+      if (fixed.length) hits = search(ix, terms, idsets.map(function (s, k) { return fuzzy[k] || s; }));
+      terms = terms.concat(fixed);
+    }
     results.innerHTML = hits.slice(0, LIMIT).map(function (h) {
       var o = h[1];
       var also = [];
@@ -214,7 +249,8 @@
     }).join('');
     var n = hits.length;
     status.textContent = (n === 0 ? 'No documents match' : n === 1 ? '1 document matches' : n + ' documents match') +
-      ' “' + q + '”' + (n > LIMIT ? ', showing the best ' + LIMIT : '') + '.';
+      ' “' + q + '”' + (n && fixed.length ? ' (read as “' + fixed.slice(0, 3).join('”, “') + '”)' : '') +
+      (n > LIMIT ? ', showing the best ' + LIMIT : '') + '.';
   }
   function run() {
     var q = input.value.trim();
