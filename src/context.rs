@@ -1072,8 +1072,10 @@ pub struct CoverageRow {
     pub url: String,
     pub status: &'static str,
     pub status_label: &'static str,
-    /// One cell per document type, in `types` order.
-    pub cells: Vec<CoverageCell>,
+    /// The documents that cite it (approved first, then drafts; retired
+    /// and excluded documents never), each with its type and status, so
+    /// that a covered row always shows its evidence.
+    pub documents: Vec<DocSummary>,
     /// Open findings raised against the clause (shown amber, not green).
     pub findings: Vec<FindingData>,
     /// Its accepted `uncovered-clause` finding, if any.
@@ -1081,13 +1083,6 @@ pub struct CoverageRow {
     /// With `[coverage] crosswalk`: what covers it through a corresponding
     /// clause of another standard (no document cites it itself).
     pub via_crosswalk: Vec<DocSummary>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CoverageCell {
-    #[serde(rename = "type")]
-    pub doc_type: &'static str,
-    pub documents: Vec<DocSummary>,
 }
 
 impl CoverageData {
@@ -1118,18 +1113,12 @@ impl CoverageData {
                             url: clause_url(site, ci, c),
                             status: row.status.as_str(),
                             status_label: row.status.label(),
-                            cells: DocType::ALL
+                            documents: row
+                                .approved
                                 .iter()
-                                .map(|t| CoverageCell {
-                                    doc_type: t.as_str(),
-                                    documents: row
-                                        .approved
-                                        .iter()
-                                        .chain(&row.drafts)
-                                        .filter(|&&i| site.included[i] && site.docs[i].doc_type == *t)
-                                        .map(|&i| DocSummary::new(site, i))
-                                        .collect(),
-                                })
+                                .chain(&row.drafts)
+                                .filter(|&&i| site.included[i])
+                                .map(|&i| DocSummary::new(site, i))
                                 .collect(),
                             findings: open_findings(site, |f| {
                                 f.clause

@@ -655,6 +655,38 @@ impl Visit<'_> {
     }
 }
 
+/// On /coverage/ at 1366 px and on a phone: every visible covered row shows
+/// what covers it (documents within the window, or a sentence saying it is
+/// covered through its sub-clauses, a crosswalk or the SoA), with no
+/// horizontal scrolling anywhere on the page.
+fn coverage_evidence_is_visible(v: &Visit) {
+    let b = v.browser;
+    for (width, height, mobile) in [(1366, 900, false), (390, 844, true)] {
+        b.viewport(width, height, mobile);
+        b.goto(&v.url("coverage/"));
+        let problems = b.js(
+            "const w = document.documentElement.clientWidth, out = [];
+             if (document.documentElement.scrollWidth > w) out.push('page scrolls sideways');
+             for (const tr of document.querySelectorAll('.coverage-table tr[data-status]')) {
+               if (!tr.offsetParent || tr.dataset.status === 'gap') continue;
+               const ev = tr.querySelector('.evidence');
+               const text = ev ? ev.innerText.trim() : '';
+               const links = ev ? [...ev.querySelectorAll('a')] : [];
+               const no = tr.querySelector('.clause-no').textContent;
+               if (!text) out.push(no + ': covered with no visible evidence');
+               for (const a of links) {
+                 const r = a.getBoundingClientRect();
+                 if (r.width === 0 || r.right > w + 1 || r.left < 0) out.push(no + ': ' + a.textContent + ' outside the window');
+               }
+               if (!links.length && tr.dataset.status === 'covered' && !/sub-clauses|Statement of Applicability/.test(text)) out.push(no + ': covered without a document: ' + text);
+             }
+             return out.slice(0, 10);",
+        );
+        assert_eq!(problems, json!([]), "coverage evidence at {width} px");
+    }
+    b.viewport(1280, 900, false);
+}
+
 fn fixture(name: &str) -> PathBuf {
     manifest_dir().join("tests/fixtures").join(name)
 }
@@ -801,16 +833,48 @@ fn browser_tables_sort_and_filter() {
             .unwrap_or("")
             .contains("1 of 3"));
 
-        // coverage: gaps only hides covered rows and empty groups
+        // coverage: every covered clause shows its evidence; gaps only hides
+        // covered rows and empty groups; the type filter keeps the clauses
+        // its documents cite, and says when nothing matches
+        coverage_evidence_is_visible(v);
         b.goto(&v.url("coverage/"));
-        let covered = "return [...document.querySelectorAll('.matrix tr[data-status=covered]')].filter(r => r.offsetParent).length";
+        let covered = "return [...document.querySelectorAll('.coverage-table tr[data-status=covered]')].filter(r => r.offsetParent).length";
         assert!(b.js(covered).as_u64().unwrap_or(0) > 0);
         b.click("input[name=cov-filter][value=gaps]");
         assert_eq!(b.js(covered), json!(0));
-        let empty_groups = "return [...document.querySelectorAll('.matrix tbody')].filter(t => !t.hidden && ![...t.querySelectorAll('tr[data-status]')].some(r => !r.hidden)).length";
+        let empty_groups = "return [...document.querySelectorAll('.coverage-table tbody')].filter(t => !t.hidden && ![...t.querySelectorAll('tr[data-status]')].some(r => !r.hidden)).length";
         assert_eq!(b.js(empty_groups), json!(0));
         b.click("input[name=cov-filter][value=all]");
         assert!(b.js(covered).as_u64().unwrap_or(0) > 0);
+        b.js("const s = document.getElementById('cov-type'); s.value = 'policy'; s.dispatchEvent(new Event('change', {bubbles: true})); return true");
+        let shown_docs = "return [...document.querySelectorAll('.evidence li')].filter(l => l.offsetParent).map(l => l.dataset.type)";
+        let types = b.js(shown_docs);
+        assert!(
+            types
+                .as_array()
+                .is_some_and(|t| !t.is_empty() && t.iter().all(|x| x == "policy")),
+            "only policies listed: {types}"
+        );
+        let status = b.js("return document.getElementById('coverage-filter-status').textContent");
+        assert!(status.as_str().unwrap_or("").contains("clauses shown"), "{status}");
+        // gaps among clauses cited by policies: none in this fixture, and the
+        // page says so instead of showing empty headings
+        b.click("input[name=cov-filter][value=gaps]");
+        let visible_rows = "return [...document.querySelectorAll('.coverage-table tr[data-status]')].filter(r => r.offsetParent).length";
+        if b.js(visible_rows) == json!(0) {
+            let empty = b.js("return [...document.querySelectorAll('.coverage-empty')].filter(p => !p.hidden).map(p => p.textContent)");
+            assert!(
+                empty.as_array().is_some_and(|e| !e.is_empty()),
+                "an empty filter result says so: {empty}"
+            );
+            assert_eq!(
+                b.js(
+                    "return [...document.querySelectorAll('.coverage-table thead')].filter(t => t.offsetParent).length"
+                ),
+                json!(0),
+                "no empty table headings"
+            );
+        }
 
         // reviews: owner filter
         b.goto(&v.url("reviews/"));
@@ -978,6 +1042,7 @@ fn browser_example_handbook() {
         v.page("clause", "clauses/9.3/");
         v.page("not-found", "404.html");
         search_flow(v, "PRO-002", "PRO-002", "procedures/incident-management/");
+        coverage_evidence_is_visible(v);
         let b = v.browser;
         // A typing mistake still finds the documents, and says how it was read.
         b.goto(&v.url("search/"));

@@ -41,10 +41,10 @@ fn clause_map(standard: &Value) -> BTreeMap<String, (String, Vec<String>)> {
 /// Rows of the coverage matrices on /coverage/: (text of the clause cell,
 /// data-status, hrefs in the row), per standard section.
 fn matrix_rows(html: &str) -> Vec<Vec<(String, String, Vec<String>)>> {
-    html.split("<table class=\"matrix\"")
+    html.split("<table class=\"coverage-table\"")
         .skip(1)
         .map(|t| {
-            let table = &t[..t.find("</table>").expect("matrix closed")];
+            let table = &t[..t.find("</table>").expect("coverage table closed")];
             table
                 .split("<tr")
                 .skip(1)

@@ -66,19 +66,45 @@
     apply();
   });
 
-  /* ---- coverage page: all rows, or gaps and drafts only ---- */
-  var covRadios = all('input[name="cov-filter"]');
+  /* ---- coverage page: by status (all, or gaps/drafts/findings) and by
+     the type of the citing documents; says when nothing matches ---- */
+  var covForm = d.getElementById('coverage-filter');
   function applyCoverage() {
-    var checked = d.querySelector('input[name="cov-filter"]:checked');
+    var checked = covForm.querySelector('input[name="cov-filter"]:checked');
     var gaps = !!checked && checked.value === 'gaps';
-    all('tr[data-status]').forEach(function (tr) { tr.hidden = gaps && tr.dataset.status === 'covered'; });
-    all('tbody').forEach(function (tb) {
-      var rows = all('tr[data-status]', tb);
-      if (rows.length) tb.hidden = gaps && rows.every(function (r) { return r.hidden; });
+    var type = covForm.querySelector('#cov-type').value;
+    var shown = 0, total = 0;
+    all('table.coverage-table').forEach(function (table) {
+      var inTable = 0;
+      all('tr[data-status]', table).forEach(function (tr) {
+        total++;
+        var types = tr.dataset.types.split(' ');
+        tr.hidden = (gaps && tr.dataset.status === 'covered') || (type !== '' && types.indexOf(type) < 0);
+        all('li[data-type]', tr).forEach(function (li) { li.hidden = type !== '' && li.dataset.type !== type; });
+        if (!tr.hidden) inTable++;
+      });
+      all('tbody', table).forEach(function (tb) {
+        tb.hidden = all('tr[data-status]', tb).every(function (r) { return r.hidden; });
+      });
+      shown += inTable;
+      table.hidden = inTable === 0;
+      var empty = table.nextElementSibling;
+      if (empty && empty.classList.contains('coverage-empty')) {
+        empty.hidden = inTable !== 0;
+        var name = table.dataset.standard;
+        empty.textContent = gaps && type === '' ? 'No gaps: every clause of ' + name + ' is covered by an approved document, with no open finding.'
+          : 'No clause of ' + name + ' matches' + (type ? ' (cited by a document of type “' + type + '”' + (gaps ? ', not covered' : '') + ')' : '') + '.';
+      }
     });
+    all('table.checklist tr[data-status]').forEach(function (tr) { tr.hidden = gaps && tr.dataset.status === 'covered'; });
+    var status = d.getElementById('coverage-filter-status');
+    if (status) status.textContent = (gaps || type) ? shown + ' of ' + total + ' clauses shown' : '';
   }
-  covRadios.forEach(function (r) { r.addEventListener('change', applyCoverage); });
-  if (covRadios.length) applyCoverage();
+  if (covForm) {
+    covForm.addEventListener('change', applyCoverage);
+    covForm.addEventListener('submit', function (e) { e.preventDefault(); });
+    applyCoverage();
+  }
 
   /* ---- reviews page: filter rows by owner ---- */
   all('[data-owner-filter]').forEach(function (select) {
