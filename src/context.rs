@@ -492,6 +492,8 @@ pub struct RegisterRow {
     pub last_reviewed: Option<String>,
     pub confidentiality: &'static str,
     pub last_changed: Option<String>,
+    /// The clauses it cites, as written (`8.6.1`, `iso27001:2022:A.5.24`).
+    pub clauses: Vec<String>,
 }
 
 impl RegisterData {
@@ -509,6 +511,11 @@ impl RegisterData {
                         approved_on: d.approved_on.map(|x| x.to_string()),
                         last_reviewed: d.last_reviewed.map(|x| x.to_string()),
                         confidentiality: d.confidentiality.as_str(),
+                        clauses: {
+                            let mut tags: Vec<String> = d.clauses.iter().map(|c| c.tag.clone()).collect();
+                            tags.dedup();
+                            tags
+                        },
                     }
                 })
                 .collect(),

@@ -687,6 +687,110 @@ fn coverage_evidence_is_visible(v: &Visit) {
     b.viewport(1280, 900, false);
 }
 
+/// The register of the example: natural version order, retired documents,
+/// records and documents without a review date after every review date in
+/// both directions, filters that
+/// combine and travel in the address, counts under the other filters, and
+/// an empty state.
+fn register_filters_and_sorts(v: &Visit) {
+    let b = v.browser;
+    b.goto(&v.url("register/"));
+    let col = |name: &str| {
+        b.js(&format!(
+            "return [...document.querySelectorAll('#register-table thead th')].findIndex(th => th.textContent.trim() === '{name}') + 1"
+        ))
+        .as_u64()
+        .unwrap_or(0)
+    };
+    let version = col("Version");
+    assert!(version > 0, "a Version column");
+    b.click(&format!("#register-table thead th:nth-child({version}) button"));
+    let versions = b.js(&format!(
+        "return [...document.querySelectorAll('#register-table tbody tr')].map(r => r.cells[{}].textContent.trim()).filter(Boolean)",
+        version - 1
+    ));
+    let parsed: Vec<Vec<u64>> = versions
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| {
+                    v.as_str()
+                        .unwrap_or("")
+                        .split('.')
+                        .map(|p| p.parse().unwrap_or(0))
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(parsed.len() > 10, "{versions}");
+    assert!(
+        parsed.windows(2).all(|w| w[0] <= w[1]),
+        "versions in natural order: {versions}"
+    );
+    let next = col("Next review / retain until");
+    for (clicks, dir) in [(1, "ascending"), (2, "descending")] {
+        b.goto(&v.url("register/"));
+        for _ in 0..clicks {
+            b.click(&format!("#register-table thead th:nth-child({next}) button"));
+        }
+        let kinds = b.js("return [...document.querySelectorAll('#register-table tbody tr')].map(r => r.dataset.status === 'retired' || ['none', 'missing', 'exempt'].includes(r.dataset.review) ? 'last' : 'dated')");
+        let kinds: Vec<&str> = kinds
+            .as_array()
+            .map(|a| a.iter().filter_map(|k| k.as_str()).collect())
+            .unwrap_or_default();
+        let first_last = kinds.iter().position(|k| *k == "last").unwrap_or(kinds.len());
+        assert!(
+            kinds[first_last..].iter().all(|k| *k == "last") && first_last > 0,
+            "next review {dir}: retired documents and records come last: {kinds:?}"
+        );
+    }
+    // A linked view: procedures that are approved; every row shown matches,
+    // the count says so, and each choice shows its count.
+    b.goto(&v.url("register/?type=procedure&status=approved"));
+    let shown = b.js("return [...document.querySelectorAll('#register-table tbody tr')].filter(r => !r.hidden).map(r => r.dataset.type + '/' + r.dataset.status)");
+    let shown: Vec<&str> = shown
+        .as_array()
+        .map(|a| a.iter().filter_map(|k| k.as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        !shown.is_empty() && shown.iter().all(|s| *s == "procedure/approved"),
+        "{shown:?}"
+    );
+    let status = b.js("return document.getElementById('register-filter-status').textContent");
+    assert!(
+        status
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&format!("{} of ", shown.len())),
+        "{status}"
+    );
+    let option = b.js("return document.querySelector('select[name=type] option[value=procedure]').textContent");
+    assert_eq!(option, json!(format!("procedure ({})", shown.len())));
+    // Changing a filter updates the address, so the view can be shared.
+    b.js("const s = document.querySelector('select[name=owner]'); s.selectedIndex = 1; s.dispatchEvent(new Event('change', {bubbles: true})); return true");
+    let search = b.js("return location.search");
+    assert!(search.as_str().unwrap_or("").contains("owner="), "{search}");
+    // Nothing matches: an empty state with a way back, not an empty table.
+    b.type_into("#register-filter", "zzzz-no-such-document");
+    assert_eq!(
+        b.js("return [document.getElementById('register-empty').hidden, document.querySelector('.table-wrap--register').hidden]"),
+        json!([false, true])
+    );
+    b.click("[data-clear-filters]");
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('#register-table tbody tr')].every(r => !r.hidden)"),
+        json!(true)
+    );
+    // The column headings stay in view while scrolling the table.
+    b.js("document.querySelector('.table-wrap--register').scrollTop = 600; return true");
+    let top = b.js("const w = document.querySelector('.table-wrap--register').getBoundingClientRect().top, h = document.querySelector('#register-table thead th').getBoundingClientRect().top; return Math.round(h - w)");
+    assert!(
+        top.as_f64().is_some_and(|t| t.abs() <= 2.0),
+        "sticky header offset {top}"
+    );
+}
+
 fn fixture(name: &str) -> PathBuf {
     manifest_dir().join("tests/fixtures").join(name)
 }
@@ -1044,6 +1148,7 @@ fn browser_example_handbook() {
         search_flow(v, "PRO-002", "PRO-002", "procedures/incident-management/");
         coverage_evidence_is_visible(v);
         let b = v.browser;
+        register_filters_and_sorts(v);
         // A typing mistake still finds the documents, and says how it was read.
         b.goto(&v.url("search/"));
         b.type_into("#search-q", "escalaton");

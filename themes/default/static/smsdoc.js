@@ -22,9 +22,11 @@
     if (!c) return '';
     return (c.hasAttribute('data-sort') ? c.getAttribute('data-sort') : c.textContent).trim();
   }
+  // Whole numbers compare as numbers; everything else in natural order,
+  // so that versions sort 2026.2 < 2026.11 and 1.9 < 1.10.
+  var INT = /^-?\d+$/;
   function compare(a, b) {
-    var na = Number(a), nb = Number(b);
-    if (a !== '' && b !== '' && !isNaN(na) && !isNaN(nb)) return na - nb;
+    if (INT.test(a) && INT.test(b)) return Number(a) - Number(b);
     return collator.compare(a, b);
   }
   all('table.sortable').forEach(function (table) {
@@ -48,23 +50,72 @@
     });
   });
 
-  /* ---- text filter for a table: <input data-filter-table="table-id"> ---- */
-  all('[data-filter-table]').forEach(function (input) {
-    var table = d.getElementById(input.dataset.filterTable);
-    var status = d.getElementById(input.dataset.filterStatus || '');
-    if (!table) return;
-    function apply() {
-      var terms = low(input.value).split(/\s+/).filter(Boolean), shown = 0, rows = all('tbody tr', table);
-      rows.forEach(function (tr) {
-        var text = low(tr.textContent);
-        tr.hidden = !terms.every(function (t) { return text.indexOf(t) >= 0; });
-        if (!tr.hidden) shown++;
-      });
-      if (status) status.textContent = terms.length ? shown + ' of ' + rows.length + ' shown' : '';
+  /* ---- register: text and facet filters (type, status, owner, clause,
+     review state) that combine, with the count of each choice under the
+     others, kept in the address so a filtered view can be linked ---- */
+  var regForm = d.getElementById('register-filters');
+  if (regForm) (function () {
+    var table = d.getElementById('register-table');
+    var rows = all('tbody tr', table);
+    var text = rows.map(function (tr) { return low(tr.textContent); });
+    var selects = all('select[data-facet]', regForm);
+    var q = regForm.elements.q, status = d.getElementById('register-filter-status');
+    var empty = d.getElementById('register-empty');
+    function has(tr, facet, value) {
+      if (value === '') return true;
+      var v = tr.dataset[facet === 'clauses' ? 'clauses' : facet] || '';
+      return facet === 'clauses' ? v.split(' ').indexOf(value) >= 0 : v === value;
     }
-    input.addEventListener('input', apply);
-    apply();
-  });
+    function matches(i, skip) {
+      var terms = low(q.value).split(/\s+/).filter(Boolean);
+      if (!terms.every(function (t) { return text[i].indexOf(t) >= 0; })) return false;
+      return selects.every(function (s) { return s === skip || has(rows[i], s.dataset.facet, s.value); });
+    }
+    function apply(fromUser) {
+      var shown = 0;
+      rows.forEach(function (tr, i) { tr.hidden = !matches(i, null); if (!tr.hidden) shown++; });
+      // Each choice's count: the rows it would show with the other filters kept.
+      selects.forEach(function (s) {
+        var counts = {}, anyCount = 0;
+        rows.forEach(function (tr, i) {
+          if (!matches(i, s)) return;
+          anyCount++;
+          if (s.dataset.facet === 'clauses') (tr.dataset.clauses || '').split(' ').forEach(function (c) { if (c) counts[c] = (counts[c] || 0) + 1; });
+          else { var v = tr.dataset[s.dataset.facet] || ''; counts[v] = (counts[v] || 0) + 1; }
+        });
+        all('option', s).forEach(function (o) {
+          if (!o.dataset.label) o.dataset.label = o.textContent;
+          var n = o.value === '' ? anyCount : (counts[o.value] || 0);
+          o.textContent = o.dataset.label + ' (' + n + ')';
+        });
+      });
+      var filtered = q.value !== '' || selects.some(function (s) { return s.value !== ''; });
+      status.textContent = filtered ? shown + ' of ' + rows.length + ' documents shown' : rows.length + ' documents';
+      empty.hidden = shown !== 0;
+      table.closest('.table-wrap').hidden = shown === 0;
+      if (fromUser && window.history && history.replaceState) {
+        var params = [];
+        if (q.value) params.push('q=' + encodeURIComponent(q.value));
+        selects.forEach(function (s) { if (s.value) params.push(s.name + '=' + encodeURIComponent(s.value)); });
+        try { history.replaceState(null, '', location.pathname + (params.length ? '?' + params.join('&') : '') + location.hash); } catch (e) { /* file:// in some browsers */ }
+      }
+    }
+    // A linked view: ?type=procedure&owner=…; unknown values are ignored.
+    location.search.replace(/^\?/, '').split('&').forEach(function (kv) {
+      var i = kv.indexOf('='); if (i < 0) return;
+      var k = decodeURIComponent(kv.slice(0, i)), v = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, ' '));
+      var el = regForm.elements[k];
+      if (!el) return;
+      if (el.tagName === 'SELECT') { if (all('option', el).some(function (o) { return o.value === v; })) el.value = v; }
+      else el.value = v;
+    });
+    regForm.addEventListener('input', function () { apply(true); });
+    regForm.addEventListener('change', function () { apply(true); });
+    regForm.addEventListener('submit', function (e) { e.preventDefault(); });
+    regForm.addEventListener('reset', function () { setTimeout(function () { apply(true); }, 0); });
+    all('[data-clear-filters]').forEach(function (b) { b.addEventListener('click', function () { regForm.reset(); }); });
+    apply(false);
+  })();
 
   /* ---- coverage page: by status (all, or gaps/drafts/findings) and by
      the type of the citing documents; says when nothing matches ---- */
