@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, CLI and fixture tests, the preview server over
-# real sockets and the browser tests in headless Chromium (with axe-core).
+# real sockets and the browser tests in headless Chromium (with axe-core),
+# including `smsdoc pdf` checked with pdftotext and pdfinfo (poppler-utils).
 #
 # Chromium and chromedriver are installed from Debian's packages when they
 # are missing and apt-get is usable (as root, or through sudo without a
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 
 have_browser() {
   { [ -n "${SMSDOC_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1; } &&
-    { [ -n "${SMSDOC_CHROMEDRIVER:-}" ] || command -v chromedriver >/dev/null 2>&1; }
+    { [ -n "${SMSDOC_CHROMEDRIVER:-}" ] || command -v chromedriver >/dev/null 2>&1; } &&
+    command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1
 }
 
 if ! have_browser; then
@@ -25,9 +27,9 @@ if ! have_browser; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="none"; fi
   fi
   if command -v apt-get >/dev/null 2>&1 && [ "$sudo" != "none" ]; then
-    echo "== installing chromium and chromium-driver (Debian packages) for the browser tests"
+    echo "== installing chromium, chromium-driver and poppler-utils (Debian packages) for the browser and PDF tests"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null
   else
     echo "== no Chromium/chromedriver and no apt-get as root here: the browser tests will skip."
     echo "   Install Chromium and its WebDriver, or set SMSDOC_CHROMIUM and SMSDOC_CHROMEDRIVER."

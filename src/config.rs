@@ -42,6 +42,8 @@ struct RawConfig {
     applicability: Vec<Spanned<RawApplicability>>,
     #[serde(default)]
     coverage: RawCoverage,
+    #[serde(default)]
+    print: RawPrint,
 }
 
 /// A date in smsdoc.toml, written as a TOML date (`2026-11-20`) or a
@@ -97,6 +99,70 @@ struct RawCoverage {
     #[serde(default)]
     crosswalk: bool,
 }
+
+/// `[print]`: the print handbook (`/print/` and `smsdoc pdf`).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPrint {
+    paper: Option<Spanned<String>>,
+    #[serde(default)]
+    drafts: bool,
+    #[serde(default)]
+    retired: bool,
+    marking: Option<String>,
+}
+
+/// Paper size of the print handbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    Letter,
+}
+
+impl Paper {
+    /// The CSS `@page { size }` value.
+    pub fn css(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::Letter => "letter",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Paper> {
+        match s.to_ascii_lowercase().as_str() {
+            "a4" => Some(Paper::A4),
+            "letter" => Some(Paper::Letter),
+            _ => None,
+        }
+    }
+}
+
+/// What the print handbook holds and how each page is marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintSettings {
+    pub paper: Paper,
+    /// Drafts are printed too (default: left out, listed on the cover).
+    pub drafts: bool,
+    /// Retired documents are printed too (default: left out).
+    pub retired: bool,
+    /// The marking at the foot of every printed page ("" for none).
+    pub marking: String,
+}
+
+impl Default for PrintSettings {
+    fn default() -> Self {
+        PrintSettings {
+            paper: Paper::A4,
+            drafts: false,
+            retired: false,
+            marking: DEFAULT_MARKING.to_string(),
+        }
+    }
+}
+
+/// A printed copy of a controlled document is not kept up to date
+/// (ISO/IEC 20000-1 7.5.3 asks that obsolete copies be prevented from
+/// unintended use): every page says so unless the handbook says otherwise.
+pub const DEFAULT_MARKING: &str = "Uncontrolled when printed";
 
 /// `[[applicability]]`: one line of the Statement of Applicability.
 #[derive(Debug, Deserialize)]
@@ -288,6 +354,8 @@ pub struct Config {
     pub history: bool,
     /// `[history] max_entries`: commits listed on a document page.
     pub history_entries: usize,
+    /// `[print]`.
+    pub print: PrintSettings,
     /// `[series.<key>]`, by key.
     pub series: Vec<SeriesConfig>,
     /// `[[exceptions]]`, in file order.
@@ -474,6 +542,11 @@ fn toml_error(text: &str, e: &toml::de::Error) -> Diagnostic {
             "approved_by",
             "approved_on",
             "until",
+            "print",
+            "paper",
+            "drafts",
+            "retired",
+            "marking",
         ];
         d = d.help(match did_you_mean(key, known) {
             Some(s) => format!("did you mean `{s}`? See the README for every key"),
@@ -707,6 +780,23 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
             }
         })
         .collect();
+    let paper = match &raw.print.paper {
+        None => Paper::A4,
+        Some(p) => Paper::parse(p.get_ref()).unwrap_or_else(|| {
+            diags.push(at(
+                p.span(),
+                Diagnostic::error(Code::Config, format!("unknown paper size `{}` in [print]", p.get_ref()))
+                    .help("use paper = \"a4\" or paper = \"letter\""),
+            ));
+            Paper::A4
+        }),
+    };
+    let print = PrintSettings {
+        paper,
+        drafts: raw.print.drafts,
+        retired: raw.print.retired,
+        marking: raw.print.marking.unwrap_or_else(|| DEFAULT_MARKING.to_string()),
+    };
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -729,6 +819,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         crosswalk_coverage: raw.coverage.crosswalk,
         history: raw.history.enabled,
         history_entries: raw.history.max_entries,
+        print,
         series,
         exceptions,
         applicability,

@@ -1184,12 +1184,28 @@ impl CoverageData {
     }
 }
 
-/// `print.html`: the cover and contents of the print handbook.
+/// `print.html`: the cover, contents and page setup of the print handbook.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PrintData {
-    /// In register order.
-    pub documents: Vec<DocSummary>,
+    /// The printed documents, in register order.
+    pub documents: Vec<PrintEntry>,
     pub by_type: Vec<TypeLabelCount>,
+    /// CSS page size: `A4` or `letter` (`[print] paper`).
+    pub paper: &'static str,
+    /// The marking on every page ("Uncontrolled when printed"; may be empty).
+    pub marking: String,
+    /// Drafts and retired documents not printed (`[print] drafts`,
+    /// `retired`; `smsdoc pdf --drafts --retired`).
+    pub drafts_left_out: usize,
+    pub retired_left_out: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrintEntry {
+    #[serde(flatten)]
+    pub summary: DocSummary,
+    /// public, internal or confidential: in the running header of its pages.
+    pub confidentiality: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1200,15 +1216,37 @@ pub struct TypeLabelCount {
 
 impl PrintData {
     pub fn new(site: &Site, order: &[usize]) -> PrintData {
+        let mut by_type: Vec<TypeLabelCount> = Vec::new();
+        for t in DocType::ALL {
+            let count = order.iter().filter(|&&i| site.docs[i].doc_type == t).count();
+            if count > 0 {
+                by_type.push(TypeLabelCount {
+                    label: t.plural_label(),
+                    count,
+                });
+            }
+        }
+        let left_out = |status: Status, printed: bool| {
+            if printed {
+                return 0;
+            }
+            (0..site.docs.len())
+                .filter(|&i| site.included[i] && site.docs[i].status == status)
+                .count()
+        };
         PrintData {
-            documents: order.iter().map(|&i| DocSummary::new(site, i)).collect(),
-            by_type: by_type(site)
-                .into_iter()
-                .map(|t| TypeLabelCount {
-                    label: t.label,
-                    count: t.count,
+            documents: order
+                .iter()
+                .map(|&i| PrintEntry {
+                    summary: DocSummary::new(site, i),
+                    confidentiality: site.docs[i].confidentiality.as_str(),
                 })
                 .collect(),
+            by_type,
+            paper: site.config.print.paper.css(),
+            marking: site.config.print.marking.clone(),
+            drafts_left_out: left_out(Status::Draft, site.config.print.drafts),
+            retired_left_out: left_out(Status::Retired, site.config.print.retired),
         }
     }
 }

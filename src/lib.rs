@@ -29,6 +29,7 @@ pub mod model;
 pub mod output;
 pub mod pages;
 pub mod paths;
+pub mod pdf;
 pub mod rebuild;
 pub mod report;
 pub mod retention;

@@ -47,7 +47,7 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     let shared = SiteData::shared(site);
     let order = site.register_order();
     let mut errors: Vec<Diagnostic> = Vec::new();
-    let print = PrintFrame::new(site, templates, &shared, &order);
+    let print = PrintFrame::new(site, templates, &shared, &site.print_order());
     let mut print_ok = match &print {
         Ok(p) => sink
             .put(SiteFile {
@@ -70,8 +70,8 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
                 let (file, page) = render_doc_page(site, templates, &shared, i, html)?;
                 sink.put(file)?;
                 let chunk = match &print {
-                    Ok(p) => p.chunk(site, templates, i, page)?,
-                    Err(_) => String::new(),
+                    Ok(p) if p.printed[i] => p.chunk(site, templates, i, page)?,
+                    _ => String::new(),
                 };
                 Ok((chunk, entry))
             })
@@ -239,6 +239,8 @@ struct PrintFrame<'a> {
     root: String,
     /// The `site` object as seen from `/print/`.
     site: SiteData,
+    /// By document index: it is in the print handbook.
+    printed: Vec<bool>,
 }
 
 impl<'a> PrintFrame<'a> {
@@ -259,6 +261,13 @@ impl<'a> PrintFrame<'a> {
                 .collect(),
             root: site.config.root_from("print/"),
             site: ctx.site,
+            printed: {
+                let mut printed = vec![false; site.docs.len()];
+                for &i in order {
+                    printed[i] = true;
+                }
+                printed
+            },
         })
     }
 
@@ -281,7 +290,7 @@ impl<'a> PrintFrame<'a> {
 /// Renders `/print/` on its own (the preview server does so after the
 /// pages a change affects).
 fn render_print(site: &Site, templates: &Templates, shared: &SiteData, sink: &dyn Sink) -> Result<(), Diagnostic> {
-    let order = site.register_order();
+    let order = site.print_order();
     let frame = PrintFrame::new(site, templates, shared, &order)?;
     sink.put(SiteFile {
         path: PRINT_PATH.into(),
@@ -341,7 +350,7 @@ impl OverviewPage {
             Page::Home => OverviewData::Home(HomeData::new(site)),
             Page::Register => OverviewData::Register(RegisterData::new(site)),
             Page::NotFound | Page::Search => OverviewData::Empty(NoData {}),
-            Page::Print => OverviewData::Print(PrintData::new(site, &site.register_order())),
+            Page::Print => OverviewData::Print(PrintData::new(site, &site.print_order())),
             Page::Coverage => OverviewData::Coverage(CoverageData::new(site)),
             Page::Reviews => OverviewData::Reviews(ReviewsData::new(site)),
             Page::Clauses => OverviewData::Clauses(ClausesData::new(site)),

@@ -363,6 +363,21 @@ impl Site {
         order
     }
 
+    /// The documents of the print handbook, in register order: drafts and
+    /// retired documents only when `[print]` (or `smsdoc pdf --drafts
+    /// --retired`) asks for them, so a printed copy holds what is in force.
+    pub fn print_order(&self) -> Vec<usize> {
+        let p = &self.config.print;
+        self.register_order()
+            .into_iter()
+            .filter(|&i| match self.docs[i].status {
+                Status::Draft => p.drafts,
+                Status::Retired => p.retired,
+                _ => true,
+            })
+            .collect()
+    }
+
     pub fn count_by_type(&self) -> Vec<(DocType, usize)> {
         let mut counts: HashMap<DocType, usize> = HashMap::new();
         for (i, d) in self.docs.iter().enumerate() {

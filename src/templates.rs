@@ -74,6 +74,7 @@ impl Templates {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape_html);
+        tera.register_filter("css_string", css_string_filter);
         let origins: Vec<(String, PathBuf)> = sources.iter().map(|(n, _, p)| (n.clone(), p.clone())).collect();
         let raw: Vec<(String, String)> = sources.into_iter().map(|(n, t, _)| (n, t)).collect();
         if let Err(e) = tera.add_raw_templates(raw) {
@@ -114,6 +115,41 @@ pub fn escape_html(input: &str) -> String {
         from = i + 1;
     }
     out.push_str(&input[from..]);
+    out
+}
+
+/// `{{ x | css_string | safe }}`: `x` as a quoted CSS string, for the
+/// running headers of the print handbook (`@page { @top-left { content:
+/// … } }`) inside a `<style>` element, where HTML escaping does not apply:
+/// quotes, backslashes, line breaks and `<` (so no `</style>`) are escaped
+/// the CSS way.
+fn css_string_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = match value {
+        tera::Value::String(s) => s.clone(),
+        tera::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    Ok(tera::Value::String(css_string(&text)))
+}
+
+pub fn css_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' | '>' | '&' => out.push_str(&format!("\\{:x} ", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\{:x} ", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -196,6 +232,17 @@ mod tests {
         assert_eq!(super::escape_html("plain"), "plain");
         assert_eq!(super::escape_html(""), "");
         assert_eq!(super::escape_html("&"), "&amp;");
+    }
+
+    #[test]
+    fn css_strings_cannot_leave_the_string_or_the_style_element() {
+        assert_eq!(super::css_string("R&D \"A\" \\ x"), "\"R\\26 D \\\"A\\\" \\\\ x\"");
+        assert_eq!(
+            super::css_string("</style><script>"),
+            "\"\\3c /style\\3e \\3c script\\3e \""
+        );
+        assert_eq!(super::css_string("a\nb"), "\"a\\a b\"");
+        assert_eq!(super::css_string(""), "\"\"");
     }
     use super::*;
 

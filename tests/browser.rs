@@ -1382,3 +1382,169 @@ fn browser_preview_reloads_only_the_changed_page_once_and_keeps_its_place() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+// ---------------------------------------------------------------- PDF
+
+/// `pdftotext` and `pdfinfo` (poppler-utils), or why the PDF tests skip.
+fn poppler() -> Option<(PathBuf, PathBuf)> {
+    let tools = find_tool("SMSDOC_PDFTOTEXT", &["pdftotext"]).zip(find_tool("SMSDOC_PDFINFO", &["pdfinfo"]));
+    if tools.is_none() {
+        let required = std::env::var(REQUIRE).is_ok_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            !required,
+            "pdftotext/pdfinfo not found; {REQUIRE} is set, so the PDF tests must run: apt-get install -y poppler-utils"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nPDF tests skipped: pdftotext/pdfinfo not found (apt-get install -y poppler-utils)\n"
+        );
+    }
+    tools
+}
+
+/// Runs `smsdoc pdf` on `root` with `args`; the PDF's pages as text (one
+/// string per page) and `pdfinfo`'s page size line.
+fn print_pdf(root: &Path, args: &[&str]) -> Option<(Vec<String>, String, String)> {
+    let (pdftotext, pdfinfo) = poppler()?;
+    let chromium = match browser_tools() {
+        Ok((c, _)) => c,
+        Err(why) => {
+            let required = std::env::var(REQUIRE).is_ok_and(|v| !v.is_empty() && v != "0");
+            assert!(!required, "{why}; {REQUIRE} is set: {HOW}");
+            return None;
+        }
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("handbook.pdf");
+    let run = Command::new(env!("CARGO_BIN_EXE_smsdoc"))
+        .arg("pdf")
+        .arg("--root")
+        .arg(root)
+        .arg("--out")
+        .arg(&out)
+        .arg("--chromium")
+        .arg(&chromium)
+        .args(["--today", "2026-12-03"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run smsdoc pdf");
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "smsdoc pdf failed:\n{stderr}");
+    let text = Command::new(pdftotext)
+        .args(["-layout"])
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let info = Command::new(pdfinfo).arg(&out).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let size = info
+        .lines()
+        .find(|l| l.starts_with("Page size:"))
+        .unwrap_or("")
+        .to_string();
+    let pages: Vec<String> = String::from_utf8_lossy(&text.stdout)
+        .split('\u{c}')
+        .map(str::to_string)
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    Some((pages, size, stderr))
+}
+
+/// The contents of a printed handbook: (id, page number) per line.
+fn contents(pages: &[String]) -> Vec<(String, usize)> {
+    pages
+        .iter()
+        .take_while(|p| !p.lines().any(|l| l.contains(" · ") && l.contains(" v")) || p.contains("Contents"))
+        .flat_map(|p| p.lines())
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let (first, last) = (words.first()?, words.last()?);
+            let id = first.contains('-') && first.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+            (id && words.len() > 2).then(|| Some((first.to_string(), last.parse().ok()?)))?
+        })
+        .collect()
+}
+
+#[test]
+fn pdf_of_the_example_is_a4_numbered_marked_and_holds_what_is_in_force() {
+    let Some((pages, size, stderr)) = print_pdf(&manifest_dir().join("example-sms"), &[]) else {
+        return;
+    };
+    assert!(size.contains("(A4)"), "{size}");
+    let n = pages.len();
+    assert!(n > 50, "{n} pages");
+    // Every page: the marking and "page x of y"; a revision or date at the top.
+    for (k, page) in pages.iter().enumerate() {
+        assert!(page.contains("Uncontrolled when printed"), "page {}:\n{page}", k + 1);
+        assert!(
+            page.contains(&format!("Page {} of {n}", k + 1)),
+            "page {}:\n{page}",
+            k + 1
+        );
+        assert!(
+            page.contains("Revision ") || page.contains("Generated "),
+            "page {}",
+            k + 1
+        );
+    }
+    // The contents list every printed document with the page it starts on,
+    // and that page's running header names it (id, version, classification).
+    let toc = contents(&pages);
+    assert!(toc.len() > 50, "{toc:?}");
+    for (id, p) in &toc {
+        let page = pages.get(p - 1).unwrap_or_else(|| panic!("{id}: page {p} of {n}"));
+        let header = page.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        assert!(
+            header.trim_start().starts_with(&format!("{id} ")) && header.contains(" · "),
+            "{id} should start on page {p}, whose header is {header:?}"
+        );
+        let prev = &pages[p - 2];
+        assert!(
+            !prev
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with(&format!("{id} ")),
+            "{id} starts on page {p}, not before"
+        );
+    }
+    // Drafts and the retired document are left out, and the cover says so.
+    let all = pages.join("\n");
+    for id in ["PLN-006", "AGR-004", "PRO-090"] {
+        assert!(!toc.iter().any(|(t, _)| t == id), "{id} is not in force");
+    }
+    assert!(
+        all.contains("Not printed: 4 drafts and 1 retired document"),
+        "{}",
+        &pages[0]
+    );
+    assert!(stderr.contains("left out: --drafts, --retired"), "{stderr}");
+    // A confidential document is marked on each of its pages.
+    let confidential: Vec<&String> = pages.iter().filter(|p| p.contains("· Confidential")).collect();
+    assert!(!confidential.is_empty());
+    assert!(confidential.iter().all(|p| p.contains("CONFIDENTIAL")));
+    // Classification in each document's details.
+    assert!(all.contains("Classification"));
+    assert!(!all.contains("(draft) (draft)"));
+}
+
+#[test]
+fn pdf_with_drafts_and_retired_on_letter_paper() {
+    let Some((pages, size, _)) = print_pdf(&fixture("basic"), &["--drafts", "--retired", "--paper", "letter"]) else {
+        return;
+    };
+    assert!(size.contains("(letter)"), "{size}");
+    let toc = contents(&pages);
+    let ids: Vec<&str> = toc.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["POL-001", "PRO-001", "REC-001"], "{toc:?}");
+    let all = pages.join("\n");
+    assert_eq!(
+        all.matches("(draft)").count(),
+        1,
+        "the draft is marked once, in the contents"
+    );
+    assert!(!all.contains("Not printed"));
+}

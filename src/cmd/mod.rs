@@ -19,6 +19,7 @@ mod diff;
 mod export;
 mod init;
 mod man;
+mod pdf;
 mod serve;
 
 use build::BuildArgs;
@@ -31,6 +32,7 @@ use export::ExportArgs;
 use init::InitArgs;
 use jiff::civil::Date;
 use man::ManArgs;
+use pdf::PdfArgs;
 use serve::ServeArgs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -100,6 +102,8 @@ pub enum Command {
     Init(InitArgs),
     /// Print the man page (roff), or write one page per command into a folder.
     Man(ManArgs),
+    /// Print the handbook to PDF with a headless Chromium (A4, page numbers, running headers, marked uncontrolled).
+    Pdf(PdfArgs),
     /// Preview the handbook in a browser; rebuilds and reloads on every save.
     Serve(ServeArgs),
 }
@@ -137,6 +141,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Serve(a) => serve::serve(&g, &a),
         Command::Init(a) => init::init(&g, &a),
         Command::Man(a) => man::man(&a),
+        Command::Pdf(a) => pdf::pdf(&g, &a),
     }
 }
 

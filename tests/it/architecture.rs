@@ -30,7 +30,7 @@ const LAYERS: &[&[&str]] = &[
     &["site", "output"],
     &["context", "report", "search", "diff"],
     &["exports"],
-    &["pages"],
+    &["pages", "pdf"],
     &["rebuild"],
     &["serve"],
 ];

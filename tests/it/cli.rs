@@ -156,11 +156,10 @@ fn register_lists_every_document_in_order_with_its_control_data() {
         .map(|r| text_of(&r[r.find('>').unwrap() + 1..]))
         .collect();
     assert_eq!(rows.len(), 3, "{rows:#?}");
-    assert!(rows[0].starts_with("POL-001 Service management policy policy SMS Manager ✓ Approved 3.1 2026-01-15 Managing Director 2026-01-15"), "{}", rows[0]);
+    assert!(rows[0].starts_with("POL-001 Service management policy policy SMS Manager ✓ Approved 3.1 5.2.1 5.2.2 2026-01-15 Managing Director 2026-01-15"), "{}", rows[0]);
     assert!(
-        rows[1].starts_with(
-            "PRO-001 Incident management procedure procedure Service Desk Manager ✓ Approved 2.0 2026-02-01"
-        ),
+        rows[1]
+            .starts_with("PRO-001 Incident management procedure procedure Service Desk Manager ✓ Approved 2.0 8.6.1"),
         "{}",
         rows[1]
     );

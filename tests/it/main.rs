@@ -19,6 +19,7 @@ mod kill;
 mod layout;
 mod links;
 mod malformed;
+mod pdf;
 mod properties;
 mod records;
 mod reviews;
