@@ -19,9 +19,10 @@ const REVIEW_FIELDS: [&str; 3] = ["last_reviewed", "next_review", "review_interv
 
 /// Fields the document controller keeps up to date after approval: the
 /// document's class in the register, its place in a series, its retention,
-/// and the status of the findings it raised. Changing them is
-/// record-keeping, not a change of the approved text.
-const RECORD_KEEPING_FIELDS: [&str; 7] = [
+/// the status of the findings it raised, and where the site lists it
+/// (`nav`). Changing them is record-keeping, not a change of the approved
+/// text.
+const RECORD_KEEPING_FIELDS: [&str; 8] = [
     "type",
     "series",
     "date",
@@ -29,6 +30,7 @@ const RECORD_KEEPING_FIELDS: [&str; 7] = [
     "retain_until",
     "disposition",
     "findings",
+    "nav",
 ];
 
 /// A review date further than this many intervals from the last review

@@ -59,6 +59,9 @@ pub struct Document {
     pub supersedes: Option<Located<String>>,
     pub tags: Vec<String>,
     pub confidentiality: Confidentiality,
+    /// `nav: first`: listed first in the document tree and on the home
+    /// page (an about or orientation page).
+    pub nav_first: bool,
     /// `retention`: how long a record is kept, from its `date` (else its
     /// approval date).
     pub retention: Option<Interval>,
@@ -336,6 +339,15 @@ pub fn parse_document(
     let confidentiality = get("confidentiality")
         .and_then(|n| f.one_of(n, "confidentiality", &Confidentiality::NAMES, Confidentiality::parse))
         .unwrap_or(Confidentiality::Internal);
+    let nav_first = get("nav")
+        .and_then(|n| {
+            f.one_of(n, "nav", &["first", "default"], |s| match s {
+                "first" => Some(true),
+                "default" => Some(false),
+                _ => None,
+            })
+        })
+        .unwrap_or(false);
     let owner = get("owner").and_then(|n| f.text(n, "owner"));
     if owner.is_none() && doc_type.is_governing() && get("owner").is_none() {
         f.missing(
@@ -541,6 +553,7 @@ pub fn parse_document(
         supersedes,
         tags,
         confidentiality,
+        nav_first,
         retention,
         retain_until,
         disposition,
@@ -555,7 +568,7 @@ pub fn parse_document(
     (Some(doc), diags)
 }
 
-pub const KNOWN_FIELDS: [&str; 23] = [
+pub const KNOWN_FIELDS: [&str; 24] = [
     "id",
     "title",
     "type",
@@ -573,6 +586,7 @@ pub const KNOWN_FIELDS: [&str; 23] = [
     "supersedes",
     "tags",
     "confidentiality",
+    "nav",
     "retention",
     "retain_until",
     "disposition",

@@ -238,6 +238,9 @@ pub struct DocPage {
     pub series_link: Option<SeriesLink>,
     /// The findings it raises (`findings:`), open and closed.
     pub findings: Vec<FindingData>,
+    /// The documents before and after it in register order.
+    pub prev: Option<DocSummary>,
+    pub next: Option<DocSummary>,
 }
 
 /// A record series as linked from other pages.
@@ -467,6 +470,8 @@ impl DocPage {
                 Some(SeriesLink::new(site, k))
             }),
             findings: (0..d.findings.len()).map(|k| FindingData::new(site, i, k)).collect(),
+            prev: site.neighbours(i).0.map(|j| DocSummary::new(site, j)),
+            next: site.neighbours(i).1.map(|j| DocSummary::new(site, j)),
         }
     }
 }
@@ -563,6 +568,8 @@ pub struct TypeSection {
 /// and every document by type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HomeData {
+    /// Documents with `nav: first` (an about or orientation page).
+    pub start_here: Vec<DocSummary>,
     pub by_type: Vec<TypeCount>,
     pub by_status: Vec<StatusCount>,
     pub coverage: Vec<CoverageSummary>,
@@ -592,6 +599,11 @@ impl HomeData {
     pub fn new(site: &Site) -> HomeData {
         let order = site.register_order();
         HomeData {
+            start_here: order
+                .iter()
+                .filter(|&&i| site.docs[i].nav_first)
+                .map(|&i| DocSummary::new(site, i))
+                .collect(),
             by_type: by_type(site),
             by_status: site
                 .count_by_status()

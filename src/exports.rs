@@ -29,7 +29,46 @@ pub fn files(site: &Site, export: Export) -> Vec<SiteFile> {
         Export::SoaJson => one(pretty(&soa_json(site))),
         Export::SoaCsv => one(soa_csv(site).into_bytes()),
         Export::Sitemap => one(sitemap(site).into_bytes()),
+        Export::DocTree => one(doc_tree_js(site)),
     }
+}
+
+/// `doc-tree.js`: the sidebar's document tree, `nav: first` documents
+/// under "Start here", then by type in register order; each document as
+/// `[id, title, link from the site root, status]`. The page script draws it
+/// (and marks the current page), so a page does not carry the whole tree.
+pub fn doc_tree_js(site: &Site) -> Vec<u8> {
+    let entry = |i: usize| {
+        let d = &site.docs[i];
+        json!([d.id, d.title, site.config.page_link(&d.url), d.status.as_str()])
+    };
+    let order = site.register_order();
+    let mut groups = Vec::new();
+    let first: Vec<Value> = order
+        .iter()
+        .copied()
+        .filter(|&i| site.docs[i].nav_first)
+        .map(entry)
+        .collect();
+    if !first.is_empty() {
+        groups.push(json!({"label": "Start here", "docs": first}));
+    }
+    for t in crate::model::DocType::ALL {
+        let docs: Vec<Value> = order
+            .iter()
+            .copied()
+            .filter(|&i| site.docs[i].doc_type == t && !site.docs[i].nav_first)
+            .map(entry)
+            .collect();
+        if !docs.is_empty() {
+            groups.push(json!({"label": t.plural_label(), "type": t.as_str(), "docs": docs}));
+        }
+    }
+    let json = crate::search::html_safe(serde_json::to_vec(&json!({ "groups": groups })).unwrap_or_default());
+    let mut js = b"window.SMSDOC_DOC_TREE = ".to_vec();
+    js.extend_from_slice(&json);
+    js.extend_from_slice(b";\n");
+    js
 }
 
 fn pretty(v: &Value) -> Vec<u8> {

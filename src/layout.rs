@@ -82,9 +82,12 @@ pub enum Export {
     SoaJson,
     SoaCsv,
     Sitemap,
+    /// The document tree of the sidebar, as a script (one file for every
+    /// page instead of the tree in each page).
+    DocTree,
 }
 
-pub const EXPORTS: [(Export, &str); 12] = [
+pub const EXPORTS: [(Export, &str); 13] = [
     (Export::SearchIndexJson, "search-index.json"),
     (Export::SearchIndexJs, "search-index.js"),
     (Export::CoverageJson, "coverage.json"),
@@ -97,6 +100,7 @@ pub const EXPORTS: [(Export, &str); 12] = [
     (Export::SoaJson, "soa.json"),
     (Export::SoaCsv, "soa.csv"),
     (Export::Sitemap, "sitemap.xml"),
+    (Export::DocTree, "doc-tree.js"),
 ];
 
 impl Export {

@@ -520,7 +520,7 @@ struct View {
     /// As listed on them (title, status, review …).
     summary: Listed,
     /// (relation, URL) of each document page listing it: as a backlink,
-    /// as related, as superseded or as superseding.
+    /// as related, as superseded or as superseding, as previous or next.
     shown_on: BTreeSet<(u8, String)>,
 }
 
@@ -532,6 +532,9 @@ fn view(site: &Site, i: usize) -> View {
     shown_on.extend(g.related[i].iter().map(|j| (1, url(j))));
     shown_on.extend(g.superseded_by[i].iter().map(|j| (2, url(j))));
     shown_on.extend(g.supersedes[i].iter().map(|j| (3, url(j))));
+    // Its neighbours in register order link to it as previous/next.
+    let (prev, next) = site.neighbours(i);
+    shown_on.extend(prev.iter().chain(next.iter()).map(|j| (4, url(j))));
     View {
         summary: Listed::of(site, i),
         shown_on,
@@ -634,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn title_change_rerenders_linking_documents_only() {
+    fn title_change_rerenders_linking_and_neighbouring_documents_only() {
         let (dir, mut site) = handbook();
         let b = dir.path().join("docs/b.md");
         write(dir.path(), "docs/b.md", &doc("REC-B", "Beta two", "## Scope\n\nText."));
@@ -643,9 +646,14 @@ mod tests {
         assert_eq!(a.reparsed, 1);
         assert_eq!(a.rerendered, 2, "b itself and a, which links to it");
         assert!(site.doc_html(0).contains("Beta two (REC-B)"), "{}", site.doc_html(0));
+        // a links to it; a and c are its neighbours in the register, whose
+        // previous/next links show its title.
         assert_eq!(
             a.pages,
-            ["a/index.html", "b/index.html"].into_iter().map(String::from).collect()
+            ["a/index.html", "b/index.html", "c/index.html"]
+                .into_iter()
+                .map(String::from)
+                .collect()
         );
         assert_same(&site, &fresh(&site));
     }

@@ -78,6 +78,10 @@ pub struct Site {
     /// Every finding (the files' and the derived ones), sorted.
     pub diags: Vec<Diagnostic>,
     pub timings: Timings,
+    /// The included documents in register order, and each document's
+    /// place in it (for previous/next links).
+    order: Vec<usize>,
+    rank: Vec<Option<usize>>,
 }
 
 /// What reading the files gives, before anything is derived from the
@@ -237,7 +241,15 @@ impl Site {
         diags.extend(unused);
         diagnostics::sort(&mut diags);
         timings.record("coverage+reviews+approvals", t);
+        let mut order: Vec<usize> = (0..docs.len()).filter(|&i| included[i]).collect();
+        order.sort_by_cached_key(|&i| (docs[i].doc_type, natural_key(&docs[i].id)));
+        let mut rank = vec![None; docs.len()];
+        for (k, &i) in order.iter().enumerate() {
+            rank[i] = Some(k);
+        }
         Site {
+            order,
+            rank,
             config,
             cats,
             options,
@@ -358,9 +370,15 @@ impl Site {
 
     /// Documents in register order: by type (as listed in the SPEC), then id.
     pub fn register_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.docs.len()).filter(|&i| self.included[i]).collect();
-        order.sort_by_cached_key(|&i| (self.docs[i].doc_type, natural_key(&self.docs[i].id)));
-        order
+        self.order.clone()
+    }
+
+    /// The documents before and after `i` in register order.
+    pub fn neighbours(&self, i: usize) -> (Option<usize>, Option<usize>) {
+        match self.rank.get(i).copied().flatten() {
+            Some(k) => (k.checked_sub(1).map(|p| self.order[p]), self.order.get(k + 1).copied()),
+            None => (None, None),
+        }
     }
 
     /// The documents of the print handbook, in register order: drafts and

@@ -906,6 +906,102 @@ fn browser_document_page_layout() {
 }
 
 #[test]
+fn browser_document_tree_pager_and_details() {
+    with_site(&fixture("basic"), "/", "basic", |v| {
+        let b = v.browser;
+        // Wide: the tree is a sidebar beside the page, the current document
+        // marked; the page is not under it.
+        b.viewport(1366, 900, false);
+        b.goto(&v.url("procedures/incident-management/"));
+        b.wait_for("the tree", "return !document.getElementById('doc-tree').hidden");
+        assert_eq!(
+            b.js("return document.querySelector('#doc-tree a[aria-current=page] .doc-id').textContent"),
+            json!("PRO-001")
+        );
+        assert_eq!(
+            b.js("const t = document.getElementById('doc-tree').getBoundingClientRect(), m = document.querySelector('main').getBoundingClientRect(); return m.left >= t.right - 1"),
+            json!(true),
+            "the page starts right of the sidebar"
+        );
+        assert_eq!(
+            b.js("return document.querySelector('details.meta__more').open"),
+            json!(true)
+        );
+        // Previous and next in register order (POL-001, PRO-001, REC-001).
+        assert_eq!(
+            b.js("return [...document.querySelectorAll('.doc__pager a .doc-id')].map(e => e.textContent)"),
+            json!(["POL-001", "REC-001"])
+        );
+        // A closed group opens on a click; its entry opens its document,
+        // which is then the marked one.
+        b.js("[...document.querySelectorAll('#doc-tree summary')].find(s => s.textContent.startsWith('Policies')).click(); return true");
+        b.click("#doc-tree details[open] a[href*='policies']");
+        b.wait_for("the policy page", "return location.pathname.includes('policies')");
+        b.wait_for("the tree", "return !document.getElementById('doc-tree').hidden");
+        assert_eq!(
+            b.js("return document.querySelector('#doc-tree a[aria-current=page] .doc-id').textContent"),
+            json!("POL-001")
+        );
+        assert_eq!(
+            b.js("return [...document.querySelectorAll('.doc__pager a')].map(a => a.rel)"),
+            json!(["next"]),
+            "the first document has no previous one"
+        );
+        // "Documents" hides the sidebar, and it stays hidden on the next page.
+        b.click("[data-doc-tree-toggle]");
+        assert_eq!(b.js("return document.getElementById('doc-tree').hidden"), json!(true));
+        b.goto(&v.url("register/"));
+        b.wait_for(
+            "the page script",
+            "return document.documentElement.classList.contains('js')",
+        );
+        assert_eq!(b.js("return document.getElementById('doc-tree').hidden"), json!(true));
+        b.click("[data-doc-tree-toggle]");
+        assert_eq!(b.js("return document.getElementById('doc-tree').hidden"), json!(false));
+
+        // Phone: key facts first, the rest folded; the tree is a panel
+        // opened from "Documents", with a filter; Escape closes it.
+        b.viewport(390, 844, true);
+        b.goto(&v.url("procedures/incident-management/"));
+        b.wait_for(
+            "the page script",
+            "return document.documentElement.classList.contains('js')",
+        );
+        assert_eq!(
+            b.js("return document.querySelector('details.meta__more').open"),
+            json!(false)
+        );
+        assert_eq!(
+            b.js("return [...document.querySelectorAll('.meta > .meta__list dt')].map(e => e.textContent).slice(0, 3)"),
+            json!(["Status", "Version", "Owner"])
+        );
+        assert_eq!(b.js("return document.getElementById('doc-tree').hidden"), json!(true));
+        assert!(
+            b.js("return document.querySelector('.site-header').getBoundingClientRect().height")
+                .as_f64()
+                .unwrap_or(999.0)
+                < 140.0,
+            "a short header on phones"
+        );
+        b.click("[data-doc-tree-toggle]");
+        assert_eq!(b.js("return document.getElementById('doc-tree').hidden"), json!(false));
+        assert_eq!(
+            b.js("return document.activeElement.className"),
+            json!("doc-tree__filter")
+        );
+        b.type_into(".doc-tree__filter", "register");
+        assert_eq!(
+            b.js("return [...document.querySelectorAll('#doc-tree li')].filter(l => !l.hidden).map(l => l.querySelector('.doc-id').textContent)"),
+            json!(["REC-001"])
+        );
+        b.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'})); return true");
+        assert_eq!(b.js("return document.getElementById('doc-tree').hidden"), json!(true));
+        b.viewport(1280, 900, false);
+        b.js("localStorage.clear(); return true");
+    });
+}
+
+#[test]
 fn browser_tables_sort_and_filter() {
     with_site(&fixture("basic"), "/", "basic", |v| {
         let b = v.browser;
@@ -1000,8 +1096,14 @@ fn browser_tables_sort_and_filter() {
         b.goto(&v.url("print/"));
         assert_eq!(
             b.js("return document.querySelectorAll('article.print-doc').length"),
-            json!(3)
+            json!(2),
+            "the draft is not printed"
         );
+        assert!(b
+            .js("return document.querySelector('.print-cover').textContent")
+            .as_str()
+            .unwrap_or("")
+            .contains("Not printed: 1 draft"));
         b.js("window.print = () => { window.__printed = true; }; return true");
         b.click("[data-print]");
         assert_eq!(b.js("return window.__printed === true"), json!(true));
@@ -1149,6 +1251,23 @@ fn browser_example_handbook() {
         coverage_evidence_is_visible(v);
         let b = v.browser;
         register_filters_and_sorts(v);
+        // The about page (`nav: first`) leads the home page and the tree.
+        b.goto(&v.url(""));
+        assert!(
+            b.js("return document.querySelector('.start-here').textContent")
+                .as_str()
+                .unwrap_or("")
+                .contains("DOC-000"),
+            "home starts with the about page"
+        );
+        b.wait_for(
+            "the tree",
+            "return document.querySelector('#doc-tree summary') !== null",
+        );
+        assert_eq!(
+            b.js("return document.querySelector('#doc-tree summary').textContent"),
+            json!("Start here (1)")
+        );
         // A typing mistake still finds the documents, and says how it was read.
         b.goto(&v.url("search/"));
         b.type_into("#search-q", "escalaton");
@@ -1213,7 +1332,7 @@ fn browser_relative_site_from_file_url() {
         "return document.documentElement.classList.contains('js')",
     );
     assert_eq!(b.js(PAGE_AUDIT), json!([]));
-    b.click(".site-nav a[href$='register/index.html']");
+    b.click(".site-nav a[href$='register/index.html']:not([data-doc-tree-toggle])");
     b.wait_for("the register", "return location.href.endsWith('/register/index.html')");
     b.click("#register-table tbody tr td:nth-child(2) a");
     b.wait_for("a document page", "return !!document.querySelector('.doc__kicker')");
@@ -1495,9 +1614,14 @@ fn pdf_of_the_example_is_a4_numbered_marked_and_holds_what_is_in_force() {
     assert!(toc.len() > 50, "{toc:?}");
     for (id, p) in &toc {
         let page = pages.get(p - 1).unwrap_or_else(|| panic!("{id}: page {p} of {n}"));
-        let header = page.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let header = page
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(2)
+            .find(|l| l.contains(" · "))
+            .unwrap_or("");
         assert!(
-            header.trim_start().starts_with(&format!("{id} ")) && header.contains(" · "),
+            header.trim_start().starts_with(&format!("{id} ")),
             "{id} should start on page {p}, whose header is {header:?}"
         );
         let prev = &pages[p - 2];

@@ -155,8 +155,8 @@ pub const SCRIPT: &str = r#"// smsdoc serve: reloads this page when it changes, 
   }
   // A reload names the files that changed. Pages reload when they are
   // named; stylesheets, scripts and images may be used by any page; the
-  // search index is fetched again by the search box, and other exports do
-  // not concern pages.
+  // search index is fetched again by the search box, the document tree is
+  // loaded again by the sidebar, and other exports do not concern pages.
   function concerns(paths) {
     if (!paths) return true;
     var here = location.pathname.replace(/\/index\.html$/, "/");
@@ -164,6 +164,10 @@ pub const SCRIPT: &str = r#"// smsdoc serve: reloads this page when it changes, 
     return paths.some(function (p) {
       if (/^\/search-index\.js(on)?$/.test(p)) {
         document.dispatchEvent(new CustomEvent("smsdoc:search-index-changed"));
+        return false;
+      }
+      if (p === "/doc-tree.js") {
+        document.dispatchEvent(new CustomEvent("smsdoc:doc-tree-changed"));
         return false;
       }
       return p === here || !/(\/|\.(html|json|csv|ics|xml))$/.test(p);

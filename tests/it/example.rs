@@ -51,7 +51,10 @@ fn example_builds_with_full_clause_coverage() {
         crumbs.contains("#type-procedure\">Procedures</a>") && crumbs.contains("PRO-002"),
         "{crumbs}"
     );
-    assert!(doc.contains("aria-current=\"true\">Register</a>"));
+    assert!(
+        doc.contains("aria-current=\"true\">Documents</a>"),
+        "document pages belong to Documents"
+    );
     assert!(read("clauses/8.6.1/index.html").contains("aria-current=\"true\">Clauses</a>"));
     assert!(read("series/management-review/index.html").contains("aria-current=\"true\">Reviews</a>"));
     // The postponed PRO-004 review is overdue and, on its row, accepted.

@@ -15,6 +15,108 @@
     });
   }
 
+  /* ---- the document tree (doc-tree.js): a sidebar on wide screens, a
+     panel opened from "Documents" on phones; groups drawn when opened, so
+     a large handbook costs little; the current document marked ---- */
+  var treeNav = d.getElementById('doc-tree');
+  var treeToggle = d.querySelector('[data-doc-tree-toggle]');
+  var wide = window.matchMedia ? window.matchMedia('(min-width: 75rem)') : { matches: false };
+  function here(url) { return url.split('#')[0].split('?')[0].replace(/index\.html$/, ''); }
+  function drawTree() {
+    var data = window.SMSDOC_DOC_TREE;
+    if (!treeNav || !treeToggle || !data) return;
+    var current = here(location.href);
+    treeNav.innerHTML = '';
+    var head = d.createElement('div');
+    head.className = 'doc-tree__head';
+    head.innerHTML = '<p class="doc-tree__title" id="doc-tree-title">Documents</p><button type="button" class="doc-tree__close" aria-label="Close the document tree">×</button>';
+    treeNav.appendChild(head);
+    treeNav.setAttribute('aria-labelledby', 'doc-tree-title');
+    var filter = d.createElement('input');
+    filter.type = 'search';
+    filter.className = 'doc-tree__filter';
+    filter.placeholder = 'Filter by id or title';
+    filter.setAttribute('aria-label', 'Filter the document tree');
+    treeNav.appendChild(filter);
+    var currentLink = null;
+    var groups = data.groups.map(function (g) {
+      var det = d.createElement('details');
+      var sum = d.createElement('summary');
+      sum.textContent = g.label + ' (' + g.docs.length + ')';
+      det.appendChild(sum);
+      var ul = null;
+      function fill() {
+        if (ul) return;
+        ul = d.createElement('ul');
+        g.docs.forEach(function (e) {
+          var li = d.createElement('li');
+          var a = d.createElement('a');
+          a.href = BASE + e[2];
+          a.innerHTML = '<span class="doc-id">' + esc(e[0]) + '</span> ' + esc(e[1]) + (e[3] !== 'approved' ? ' <span class="muted">(' + esc(e[3]) + ')</span>' : '');
+          a.dataset.key = low(e[0] + ' ' + e[1]);
+          if (here(a.href) === current) { a.setAttribute('aria-current', 'page'); currentLink = a; }
+          li.appendChild(a);
+          ul.appendChild(li);
+        });
+        det.appendChild(ul);
+      }
+      var mine = g.docs.some(function (e) { return here(new URL(BASE + e[2], location.href).href) === current; });
+      if (mine || g.label === 'Start here' || data.groups.length === 1) { fill(); det.open = true; }
+      det.addEventListener('toggle', function () { if (det.open) fill(); });
+      treeNav.appendChild(det);
+      return { det: det, fill: fill };
+    });
+    filter.addEventListener('input', function () {
+      var terms = low(filter.value).split(/\s+/).filter(Boolean);
+      groups.forEach(function (g) {
+        if (terms.length) g.fill();
+        var shown = 0;
+        all('li', g.det).forEach(function (li) {
+          var key = li.firstChild.dataset.key;
+          li.hidden = !terms.every(function (t) { return key.indexOf(t) >= 0; });
+          if (!li.hidden) shown++;
+        });
+        g.det.hidden = terms.length > 0 && shown === 0;
+        if (terms.length) g.det.open = shown > 0;
+      });
+    });
+    head.querySelector('button').addEventListener('click', function () { setTree(false); treeToggle.focus(); });
+    if (currentLink && treeNav.scrollHeight > treeNav.clientHeight) currentLink.scrollIntoView({ block: 'center' });
+  }
+  function setTree(open, remember) {
+    d.body.classList.toggle('doc-tree-open', open);
+    treeNav.hidden = !open;
+    treeToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (remember) { try { localStorage.setItem('smsdoc-doc-tree', open ? 'open' : 'closed'); } catch (e) { /* private mode */ } }
+  }
+  if (treeNav && treeToggle && window.SMSDOC_DOC_TREE) {
+    var saved = null;
+    try { saved = localStorage.getItem('smsdoc-doc-tree'); } catch (e) { /* file:// or private mode */ }
+    drawTree();
+    setTree(wide.matches && saved !== 'closed');
+    treeToggle.addEventListener('click', function (e) {
+      e.preventDefault();
+      setTree(treeNav.hidden, wide.matches);
+      if (!treeNav.hidden && !wide.matches) treeNav.querySelector('.doc-tree__filter').focus();
+    });
+    d.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && !treeNav.hidden && !wide.matches) { setTree(false); treeToggle.focus(); }
+    });
+    if (wide.addEventListener) wide.addEventListener('change', function () { setTree(wide.matches && saved !== 'closed'); });
+    // The preview server announces a new tree: load it again and redraw.
+    d.addEventListener('smsdoc:doc-tree-changed', function () {
+      var s = d.createElement('script');
+      s.src = BASE + 'doc-tree.js?t=' + Date.now();
+      s.onload = function () { var open = !treeNav.hidden; drawTree(); setTree(open); };
+      d.head.appendChild(s);
+    });
+  }
+
+  /* ---- document details: all open beside the text on wide screens ---- */
+  if (!window.matchMedia || window.matchMedia('(min-width: 62rem)').matches) {
+    all('details[data-open-wide]').forEach(function (det) { det.open = true; });
+  }
+
   /* ---- sortable tables: buttons in <th>, aria-sort, data-sort keys ---- */
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
   function key(row, col) {
