@@ -28,9 +28,10 @@ clauses = ["9.3"]
 
 [[exceptions]]
 code = "review-overdue"
-document = "PRO-001"
+target = "PRO-001"
 until = "2030-01-01"
-accepted_by = "Top management"
+approved_by = "Top management"
+approved_on = "2026-01-01"
 reason = "fuzzing"
 "#;
 

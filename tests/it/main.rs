@@ -13,6 +13,7 @@ mod cascade;
 mod cli;
 mod coverage;
 mod example;
+mod fuzz_harness;
 mod history;
 mod init;
 mod kill;
