@@ -1091,6 +1091,15 @@ fn browser_tables_sort_and_filter() {
             "{after}"
         );
         assert!(b.js("return [...document.querySelectorAll('.owner-none')].some(p => !p.hidden)") == json!(true));
+        // The summary at the top says whose reviews it counts, and counts them.
+        assert_eq!(
+            b.js("return document.querySelector('[data-owner-summary]').textContent"),
+            json!(", for SMS Manager")
+        );
+        assert_eq!(
+            b.js("const c = document.querySelector('[data-count=overdue]').textContent; const s = document.querySelector('#rev-overdue .count'); return s ? s.textContent === '(' + c + ')' : true"),
+            json!(true)
+        );
 
         // print page: the button calls window.print()
         b.goto(&v.url("print/"));
@@ -1285,6 +1294,16 @@ fn browser_example_handbook() {
             json!(true),
             "the incident procedure is among the results"
         );
+        // Its snippet is the sentence that mentions the word, not the
+        // document's opening.
+        let snippet = b.wait_for(
+            "the matching sentence",
+            "const p = [...document.querySelectorAll('#search-results li')].find(l => l.querySelector('.doc-id').textContent === 'PRO-002'); \
+             const s = p && p.querySelector('.search-result__snippet--match'); return s ? s.textContent : null",
+        );
+        let snippet = snippet.as_str().unwrap_or("").to_lowercase();
+        assert!(snippet.contains("escalat"), "{snippet}");
+        assert!(!snippet.starts_with("this procedure restores"), "{snippet}");
         // every document page of the example
         b.goto(&v.url("register/"));
         let paths =

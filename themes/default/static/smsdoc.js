@@ -278,9 +278,14 @@
         }
         wrap.hidden = shown === 0;
         none.hidden = shown !== 0;
-        var count = table.closest('section') && table.closest('section').querySelector('h2 .count');
+        var section = table.closest('section');
+        var count = section && section.querySelector('h2 .count');
         if (count) count.textContent = '(' + shown + ')';
+        // The summary at the top counts what the filter shows.
+        var key = section && section.querySelector('h2[id^="rev-"]') && section.querySelector('h2').id.slice(4);
+        all('[data-count="' + key + '"]').forEach(function (c) { c.textContent = shown; });
       });
+      all('[data-owner-summary]').forEach(function (s) { s.textContent = owner ? ', for ' + owner : ''; });
     }
     select.addEventListener('change', apply);
     apply();
@@ -419,17 +424,57 @@
         var w = o.w.filter(function (x) { return set.has(x); })[0];
         if (w !== undefined) also.push('<mark>' + esc(ix.vocab[w]) + '</mark>');
       });
-      return '<li class="search-result"><h2><a href="' + esc(BASE + o.url) + '">' + mark(o.title, terms) + '</a></h2>' +
+      return '<li class="search-result" data-url="' + esc(BASE + o.url) + '"><h2><a href="' + esc(BASE + o.url) + '">' + mark(o.title, terms) + '</a></h2>' +
         '<p class="search-result__meta"><span class="doc-id">' + mark(o.id, terms) + '</span> · ' +
         esc(o.type.charAt(0).toUpperCase() + o.type.slice(1)) + (o.status !== 'approved' ? ' · ' + esc(o.status) : '') +
         (o.owner ? ' · ' + mark(o.owner, terms) : '') + (o.clauses ? ' · clauses ' + mark(o.clauses, terms) : '') +
         (o.changed ? ' · changed ' + esc(o.changed) : '') + '</p>' +
         '<p class="search-result__snippet">' + mark(o.excerpt, terms) + (also.length ? ' <span class="muted">Also mentions</span> ' + also.join(', ') : '') + '</p></li>';
     }).join('');
+    snippets(terms, ++generation);
     var n = hits.length;
     status.textContent = (n === 0 ? 'No documents match' : n === 1 ? '1 document matches' : n + ' documents match') +
       ' “' + q + '”' + (n && fixed.length ? ' (read as “' + fixed.slice(0, 3).join('”, “') + '”)' : '') +
       (n > LIMIT ? ', showing the best ' + LIMIT : '') + '.';
+  }
+  /* The matching sentence as snippet: the index keeps only each
+     document's opening and its words, so the first results' pages are
+     read (same site, cached per page) and the first sentence of the body
+     holding a search word replaces the opening. From a page opened as a
+     file browsers refuse to read other files: the opening stays. */
+  var generation = 0, sentencesCache = {};
+  function sentencesOf(url) {
+    if (!sentencesCache[url]) {
+      sentencesCache[url] = fetch(url).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
+        var page = new DOMParser().parseFromString(html, 'text/html').querySelector('.doc__body');
+        if (!page) return [];
+        return page.textContent.replace(/\s+/g, ' ').split(/(?:[.!?:])\s+(?=[A-Z0-9“"(])/);
+      }).catch(function () { return []; });
+    }
+    return sentencesCache[url];
+  }
+  function snippets(terms, gen) {
+    if (location.protocol === 'file:' || !window.fetch || !window.DOMParser) return;
+    all('li.search-result', results).slice(0, 10).forEach(function (li) {
+      sentencesOf(li.dataset.url).then(function (sentences) {
+        if (gen !== generation) return;
+        var words = terms.filter(function (t) { return t.length > 1; });
+        var hit = null;
+        for (var k = 0; k < sentences.length && !hit; k++) {
+          var l = low(sentences[k]);
+          if (words.some(function (t) { return new RegExp('(^|[^a-z0-9])' + t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).test(l); })) hit = sentences[k];
+        }
+        if (!hit) return;
+        hit = hit.trim();
+        if (hit.length > 260) {
+          var at = Math.max(0, words.map(function (t) { return low(hit).indexOf(t); }).filter(function (x) { return x >= 0; }).sort(function (a, b) { return a - b; })[0] - 80);
+          hit = (at > 0 ? '…' : '') + hit.slice(at, at + 240) + '…';
+        }
+        var p = li.querySelector('.search-result__snippet');
+        p.innerHTML = mark(hit, terms);
+        p.classList.add('search-result__snippet--match');
+      });
+    });
   }
   function run() {
     var q = input.value.trim();
