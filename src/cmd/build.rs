@@ -34,22 +34,10 @@ pub(crate) fn build(g: &Global, a: &BuildArgs) -> i32 {
     let root = config.root.clone();
     let out_dir = config.output_dir.clone();
     let fail_on_warnings = config.fail_on_warnings || a.common.strict;
-    let progress = Progress::new(g);
-    progress.show("loading and checking documents…");
-    let mut site = match load_site(g, config, &a.common) {
-        Ok(s) => s,
-        Err(code) => {
-            progress.clear();
-            return code;
-        }
-    };
-    let templates = load_templates(&mut site);
-    progress.clear();
-    print_diags(g, &site.diags, &root);
-    // Template errors are among the findings, so they fail here too.
-    let templates = match templates {
-        Some(t) if !report::is_failing(&site.diags, fail_on_warnings) => t,
-        _ => {
+    let (mut site, templates) = match load_checked(g, config, &a.common, fail_on_warnings) {
+        Checked::Ready(ready) => *ready,
+        Checked::Stopped(code) => return code,
+        Checked::Failing(site) => {
             eprintln!(
                 "error: build failed with {} and {}; nothing was written (the previous site in {} is unchanged)",
                 plural(site.errors(), "error"),
@@ -59,6 +47,7 @@ pub(crate) fn build(g: &Global, a: &BuildArgs) -> i32 {
             return EXIT_FINDINGS;
         }
     };
+    let progress = Progress::new(g);
     let t = Instant::now();
     let staging = match smsdoc::output::Staging::new(&out_dir) {
         Ok(s) => s,

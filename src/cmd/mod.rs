@@ -215,6 +215,40 @@ fn load_site(g: &Global, config: Config, c: &CommonArgs) -> Result<Site, i32> {
     })
 }
 
+/// What loading and checking the handbook for output gave.
+enum Checked {
+    /// No failing findings: the site and its templates.
+    Ready(Box<(Site, Templates)>),
+    /// It could not be loaded (configuration, catalogues): the exit code;
+    /// the reason is printed.
+    Stopped(i32),
+    /// Loaded, with failing findings (printed): nothing may be written.
+    Failing(Box<Site>),
+}
+
+/// Loads and checks the handbook and its templates, printing the findings,
+/// with a progress line on a terminal; `build` and `pdf` start this way.
+fn load_checked(g: &Global, config: Config, c: &CommonArgs, fail_on_warnings: bool) -> Checked {
+    let root = config.root.clone();
+    let progress = Progress::new(g);
+    progress.show("loading and checking documents…");
+    let mut site = match load_site(g, config, c) {
+        Ok(s) => s,
+        Err(code) => {
+            progress.clear();
+            return Checked::Stopped(code);
+        }
+    };
+    let templates = load_templates(&mut site);
+    progress.clear();
+    print_diags(g, &site.diags, &root);
+    // Template errors are among the findings, so they fail here too.
+    match templates {
+        Some(t) if !report::is_failing(&site.diags, fail_on_warnings) => Checked::Ready(Box::new((site, t))),
+        _ => Checked::Failing(Box::new(site)),
+    }
+}
+
 /// The handbook's templates, and their problems as findings of the site (a
 /// template override that does not parse would fail the build: `check`
 /// reports it too).

@@ -73,21 +73,10 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
     config.relative = true;
     config.output_dir = scratch.path().join("site");
     let fail_on_warnings = config.fail_on_warnings || a.common.strict;
-    let progress = Progress::new(g);
-    progress.show("loading and checking documents…");
-    let mut site = match load_site(g, config, &a.common) {
-        Ok(s) => s,
-        Err(code) => {
-            progress.clear();
-            return code;
-        }
-    };
-    let templates = load_templates(&mut site);
-    progress.clear();
-    print_diags(g, &site.diags, &root);
-    let templates = match templates {
-        Some(t) if !report::is_failing(&site.diags, fail_on_warnings) => t,
-        _ => {
+    let (site, templates) = match load_checked(g, config, &a.common, fail_on_warnings) {
+        Checked::Ready(ready) => *ready,
+        Checked::Stopped(code) => return code,
+        Checked::Failing(site) => {
             eprintln!(
                 "error: no PDF: the handbook has {} and {}; {} is unchanged",
                 plural(site.errors(), "error"),
@@ -97,6 +86,7 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
             return EXIT_FINDINGS;
         }
     };
+    let progress = Progress::new(g);
     progress.show("rendering the print handbook…");
     let rendered = smsdoc::output::Staging::new(&site.config.output_dir)
         .map_err(|d| vec![d])
