@@ -331,16 +331,7 @@ fn percent_decode(s: &str) -> String {
 
 /// Percent-encodes a relative path for use in a URL.
 pub fn encode_path(p: &Path) -> String {
-    let s = crate::diagnostics::slash_path(p);
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::paths::encode_url_path(&crate::diagnostics::slash_path(p))
 }
 
 /// The link graph of the whole site.

@@ -46,6 +46,21 @@ pub fn normalise(p: &Path) -> PathBuf {
 
 /// URL path of a document from its path under the content directory:
 /// `procedures/Incident Management.md` → `procedures/incident-management/`.
+/// Percent-encodes a `/`-separated path for a URL: unreserved characters
+/// and `/` stay, every other byte becomes `%XX`. Links to assets, the
+/// preview server's redirects and `smsdoc pdf`'s `file://` URL use it.
+pub fn encode_url_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 pub fn doc_url(rel: &Path) -> String {
     let mut url = String::new();
     let stem = rel.with_extension("");

@@ -175,15 +175,13 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
 fn file_url(path: &Path) -> String {
     let abs = crate::paths::normalise(&std::env::current_dir().unwrap_or_default().join(path));
     let text = abs.to_string_lossy().replace('\\', "/");
-    let mut url = String::from(if text.starts_with('/') { "file://" } else { "file:///" });
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~:".contains(&b) {
-            url.push(b as char);
-        } else {
-            url.push_str(&format!("%{b:02X}"));
-        }
-    }
-    url
+    // A Windows drive (`C:`) stays as written; the rest is encoded.
+    let (drive, rest) = match text.as_bytes() {
+        [d, b':', ..] if d.is_ascii_alphabetic() => text.split_at(2),
+        _ => ("", text.as_str()),
+    };
+    let slash = if drive.is_empty() { "" } else { "/" };
+    format!("file://{slash}{drive}{}", crate::paths::encode_url_path(rest))
 }
 
 /// Root cannot use Chromium's sandbox; read from `/proc` (Linux), where

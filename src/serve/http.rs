@@ -146,19 +146,6 @@ pub fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Percent-encodes a site path for a `Location` header.
-pub fn encode_path(p: &str) -> String {
-    let mut out = String::with_capacity(p.len() + 8);
-    for b in p.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// `Content-Type` by file extension.
 pub fn content_type(path: &str) -> &'static str {
     let ext = path

@@ -375,14 +375,7 @@ impl<'a> Preview<'a> {
         }
         if !full && content.is_empty() && self.site.is_some() {
             // Only static files, served from disk: nothing to render.
-            self.announce(Some(touched.iter().map(|k| url_of(k)).collect()));
-            return Some((
-                names.join(", "),
-                Outcome {
-                    files_only: true,
-                    ..Outcome::default()
-                },
-            ));
+            return Some(self.files_only(&names, &touched));
         }
         if full || self.site.is_none() {
             self.reload_all();
@@ -392,14 +385,7 @@ impl<'a> Preview<'a> {
                     Ok(a) if a.pages.is_empty() && a.reparsed == 0 && !a.structural => {
                         // Assets changed in place: served from disk.
                         touched.extend(a.assets);
-                        self.announce(Some(touched.iter().map(|k| url_of(k)).collect()));
-                        return Some((
-                            names.join(", "),
-                            Outcome {
-                                files_only: true,
-                                ..Outcome::default()
-                            },
-                        ));
+                        return Some(self.files_only(&names, &touched));
                     }
                     Ok(a) => {
                         self.pending.layout |= a.pages_changed;
@@ -666,6 +652,19 @@ impl<'a> Preview<'a> {
     /// Updates the overlay and the generation, and tells open pages which
     /// of them to reload (`changed`: their URLs, `None`: all). Nothing
     /// happens when nothing visible changed.
+    /// Only files served from disk changed: open pages showing them reload,
+    /// nothing is rendered.
+    fn files_only(&mut self, names: &[String], touched: &BTreeSet<String>) -> (String, Outcome) {
+        self.announce(Some(touched.iter().map(|k| url_of(k)).collect()));
+        (
+            names.join(", "),
+            Outcome {
+                files_only: true,
+                ..Outcome::default()
+            },
+        )
+    }
+
     fn announce(&mut self, changed: Option<BTreeSet<String>>) {
         let blocked = matches!(self.state, State::HeldBack { .. });
         let errors = if blocked {

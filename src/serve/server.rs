@@ -504,7 +504,7 @@ async fn serve_site(shared: &Shared, path: &str, dir: bool) -> Response<Out> {
             }
         } else if !dir && files.map.contains_key(&format!("{path}/index.html")) {
             // Pretty URLs: relative links in the page need the slash.
-            Lookup::Redirect(format!("/{}/", http::encode_path(path)))
+            Lookup::Redirect(format!("/{}/", crate::paths::encode_url_path(path)))
         } else {
             Lookup::Missing(files.map.get("404.html").cloned())
         };
