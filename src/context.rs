@@ -1238,14 +1238,7 @@ impl PrintData {
                 });
             }
         }
-        let left_out = |status: Status, printed: bool| {
-            if printed {
-                return 0;
-            }
-            (0..site.docs.len())
-                .filter(|&i| site.included[i] && site.docs[i].status == status)
-                .count()
-        };
+        let (drafts_left_out, retired_left_out) = site.left_out_of_print();
         PrintData {
             documents: order
                 .iter()
@@ -1257,8 +1250,8 @@ impl PrintData {
             by_type,
             paper: site.config.print.paper.css(),
             marking: site.config.print.marking.clone(),
-            drafts_left_out: left_out(Status::Draft, site.config.print.drafts),
-            retired_left_out: left_out(Status::Retired, site.config.print.retired),
+            drafts_left_out,
+            retired_left_out,
         }
     }
 }

@@ -396,6 +396,21 @@ impl Site {
             .collect()
     }
 
+    /// Drafts and retired documents of the site that the print handbook
+    /// leaves out (see [`Site::print_order`]), for its cover and `smsdoc pdf`.
+    pub fn left_out_of_print(&self) -> (usize, usize) {
+        let p = &self.config.print;
+        let count = |status: Status, printed: bool| {
+            if printed {
+                return 0;
+            }
+            (0..self.docs.len())
+                .filter(|&i| self.included[i] && self.docs[i].status == status)
+                .count()
+        };
+        (count(Status::Draft, p.drafts), count(Status::Retired, p.retired))
+    }
+
     pub fn count_by_type(&self) -> Vec<(DocType, usize)> {
         let mut counts: HashMap<DocType, usize> = HashMap::new();
         for (i, d) in self.docs.iter().enumerate() {

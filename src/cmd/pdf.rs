@@ -171,17 +171,13 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
     }
     if !g.quiet {
         let p = &site.config.print;
+        let (drafts, retired) = site.left_out_of_print();
         let mut left_out = Vec::new();
-        let count = |s: smsdoc::model::Status| {
-            (0..site.docs.len())
-                .filter(|&i| site.included[i] && site.docs[i].status == s)
-                .count()
-        };
-        if !p.drafts && count(smsdoc::model::Status::Draft) > 0 {
-            left_out.push(plural(count(smsdoc::model::Status::Draft), "draft"));
+        if drafts > 0 {
+            left_out.push(plural(drafts, "draft"));
         }
-        if !p.retired && count(smsdoc::model::Status::Retired) > 0 {
-            left_out.push(plural(count(smsdoc::model::Status::Retired), "retired document"));
+        if retired > 0 {
+            left_out.push(plural(retired, "retired document"));
         }
         eprintln!(
             "wrote {}: {} pages ({}), {}{} in {:.1} s",
