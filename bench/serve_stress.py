@@ -16,6 +16,7 @@ BENCHMARKS.md between <!-- serve-stress:start --> and <!-- serve-stress:end -->.
 
   python3 bench/serve_stress.py                      # 1,000 documents, 200 clients x 10 s x 500 saves
   python3 bench/serve_stress.py --docs 10000 --rounds 1
+  python3 bench/serve_stress.py --keep-alive         # clients keep their connections, as browsers do
 """
 import argparse
 import json
@@ -103,6 +104,8 @@ def main():
     ap.add_argument("--secs", type=float, default=10)
     ap.add_argument("--saves", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--keep-alive", action="store_true",
+                    help="each client keeps its connection, as a browser does (default: one per request)")
     ap.add_argument("--timeout", type=float, default=900, help="kill the run after this many seconds")
     ap.add_argument("--no-markdown", action="store_true", help="do not update BENCHMARKS.md")
     a = ap.parse_args()
@@ -117,7 +120,8 @@ def main():
                    SMSDOC_STRESS_BIN=binary, SMSDOC_STRESS_ROOT=root,
                    SMSDOC_STRESS_CLIENTS=str(a.clients), SMSDOC_STRESS_SECS=str(a.secs),
                    SMSDOC_STRESS_SAVES=str(a.saves), SMSDOC_STRESS_ROUNDS=str(a.rounds),
-                   SMSDOC_STRESS_TODAY=TODAY, SMSDOC_STRESS_REPORT=report_path)
+                   SMSDOC_STRESS_TODAY=TODAY, SMSDOC_STRESS_REPORT=report_path,
+                   SMSDOC_STRESS_KEEPALIVE="1" if a.keep_alive else "0")
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         # The test kills its server when it ends; the timeout only guards
@@ -140,7 +144,7 @@ def main():
     command = "python3 bench/serve_stress.py" + "".join(
         f" --{k} {v:g}" if isinstance(v, float) else f" --{k} {v}"
         for k, v in [("docs", a.docs), ("clients", a.clients), ("secs", a.secs), ("saves", a.saves),
-                     ("rounds", a.rounds)])
+                     ("rounds", a.rounds)]) + (" --keep-alive" if a.keep_alive else "")
     report["command"] = command
     report["test_command"] = " ".join(
         [f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith("SMSDOC_STRESS_") and k != "SMSDOC_STRESS_REPORT"]

@@ -23,6 +23,7 @@
 //! | `SMSDOC_STRESS_SAVES` | 100 (per round) |
 //! | `SMSDOC_STRESS_ROUNDS` | 2 |
 //! | `SMSDOC_STRESS_TODAY` | 2026-06-01 |
+//! | `SMSDOC_STRESS_KEEPALIVE` | 0: one connection per request; 1: each client keeps its connection, as a browser does |
 //! | `SMSDOC_STRESS_REPORT` | (none) write the figures there as JSON |
 //!
 //! What the server promises, and these tests check (src/serve/server.rs,
@@ -229,6 +230,7 @@ struct StormConfig {
     rounds: usize,
     today: String,
     report: Option<PathBuf>,
+    keep_alive: bool,
 }
 
 impl StormConfig {
@@ -248,6 +250,7 @@ impl StormConfig {
             rounds: (num("SMSDOC_STRESS_ROUNDS", 2.0) as usize).max(1),
             today: var("SMSDOC_STRESS_TODAY").unwrap_or_else(|| "2026-06-01".into()),
             report: var("SMSDOC_STRESS_REPORT").map(PathBuf::from),
+            keep_alive: num("SMSDOC_STRESS_KEEPALIVE", 0.0) != 0.0,
         }
     }
 }
@@ -458,10 +461,55 @@ fn listen(addr: SocketAddr, stop: Arc<AtomicBool>) -> Result<usize, String> {
     Ok(reloads)
 }
 
+/// A client's kept connection and what was read from it past the last
+/// response.
+type Kept = Option<(TcpStream, Vec<u8>)>;
+
+/// Sends `request` on the kept connection (opening one when there is none)
+/// and reads its response. A kept connection the server has closed since
+/// (idle timeout, connection cap) is retried once on a new one, as browsers
+/// do; the connection is dropped when the response says `close`.
+fn exchange_kept(kept: &mut Kept, addr: SocketAddr, request: &[u8]) -> Result<Response, String> {
+    let head_only = request.starts_with(b"HEAD ");
+    for attempt in 0..2 {
+        let reused = kept.is_some();
+        let (mut stream, buf) = match kept.take() {
+            Some(k) => k,
+            None => (connect(addr).map_err(|e| format!("connect: {e}"))?, Vec::new()),
+        };
+        let mut conn = Conn {
+            stream: &mut stream,
+            buf,
+        };
+        let result = conn.stream.write_all(request).map_err(|e| format!("write: {e}"));
+        let result = result.and_then(|()| conn.read_response(head_only));
+        let buf = std::mem::take(&mut conn.buf);
+        match result {
+            Ok(r) => {
+                if !r.closes() {
+                    *kept = Some((stream, buf));
+                }
+                return Ok(r);
+            }
+            Err(e) if !reused || attempt == 1 => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Err("unreachable: the second attempt returns".into())
+}
+
 /// One client: requests until `deadline`, checking every response.
-fn client(addr: SocketAddr, targets: Arc<Vec<Target>>, print: Option<String>, seed: u64, deadline: Instant) -> Tally {
+fn client(
+    addr: SocketAddr,
+    targets: Arc<Vec<Target>>,
+    print: Option<String>,
+    seed: u64,
+    deadline: Instant,
+    keep_alive: bool,
+) -> Tally {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut t = Tally::default();
+    let mut kept: Kept = None;
     while Instant::now() < deadline {
         // `/print/` holds every document: asked for now and then, as a
         // reader would.
@@ -476,7 +524,11 @@ fn client(addr: SocketAddr, targets: Arc<Vec<Target>>, print: Option<String>, se
         let method = if head { "HEAD" } else { "GET" };
         let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: stress\r\n\r\n");
         let started = Instant::now();
-        let result = exchange(addr, request.as_bytes());
+        let result = if keep_alive {
+            exchange_kept(&mut kept, addr, request.as_bytes())
+        } else {
+            exchange(addr, request.as_bytes())
+        };
         let took = started.elapsed();
         match result {
             Ok(r) => {
@@ -569,6 +621,7 @@ fn run_round(server: &mut Server, cfg: &StormConfig, round: usize, targets: &Arc
         .any(|t| t.path == "/print/")
         .then(|| "/print/".to_string());
     let mix: Arc<Vec<Target>> = Arc::new(targets.iter().filter(|t| t.path != "/print/").cloned().collect());
+    let keep_alive = cfg.keep_alive;
     let clients: Vec<_> = (0..cfg.clients)
         .map(|i| {
             let mix = Arc::clone(&mix);
@@ -576,7 +629,7 @@ fn run_round(server: &mut Server, cfg: &StormConfig, round: usize, targets: &Arc
             let seed = (round * 100_000 + i + 1) as u64;
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
-                .spawn(move || client(addr, mix, print, seed, deadline))
+                .spawn(move || client(addr, mix, print, seed, deadline, keep_alive))
                 .unwrap()
         })
         .collect();
@@ -776,6 +829,7 @@ fn a_storm_of_clients_and_saves_is_served_without_errors() {
     // The figures, for bench/serve_stress.py.
     let report = serde_json::json!({
         "clients": cfg.clients,
+        "keep_alive": cfg.keep_alive,
         "secs": cfg.secs,
         "saves": cfg.saves,
         "pages": pages_n,
