@@ -155,7 +155,7 @@ impl Catalogue {
                 continue;
             };
             for entry in list {
-                let Some(number) = field(entry, "number").and_then(|n| number_text(text, n)) else {
+                let Some(number) = field(entry, "number").and_then(Node::as_text) else {
                     diags.push(err(
                         entry.pos,
                         format!("a `{section}` entry has no `number`"),
@@ -182,7 +182,7 @@ impl Catalogue {
                 }
                 let i = cat.clauses.len();
                 cat.index.insert(number.clone(), i);
-                if let Some(p) = field(entry, "parent").and_then(|n| number_text(text, n)) {
+                if let Some(p) = field(entry, "parent").and_then(Node::as_text) {
                     pending_parents.push((i, format!("{prefix}{p}")));
                 }
                 clause_pos.push(entry.pos);
@@ -236,7 +236,7 @@ impl Catalogue {
             }
             let mut clauses = Vec::new();
             for c in field(entry, "clauses").and_then(list_of).into_iter().flatten() {
-                let Some(number) = number_text(text, c) else { continue };
+                let Some(number) = c.as_text() else { continue };
                 if !cat.index.contains_key(&number) {
                     diags.push(err(
                         c.pos,
@@ -279,45 +279,6 @@ fn list_of(node: &Node) -> Option<&Vec<Node>> {
         Value::List(items) => Some(items),
         _ => None,
     }
-}
-
-/// A clause number as written: an unquoted `8.10` is a YAML float, whose
-/// value would read `8.1`, so its text is taken from the file.
-fn number_text(text: &str, node: &Node) -> Option<String> {
-    match node.value {
-        Value::Float(_) => {
-            let line = text.lines().nth(node.pos.line.checked_sub(1)?)?;
-            let rest: String = line
-                .chars()
-                .skip(node.pos.column.checked_sub(1)?)
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            (!rest.is_empty()).then_some(rest)
-        }
-        _ => node.as_text(),
-    }
-}
-
-/// The catalogue paths as written in the config (for locating them in
-/// its text), in the order of `config.catalogues`.
-fn config_catalogue_names(config: &crate::config::Config) -> Vec<String> {
-    config
-        .catalogues
-        .iter()
-        .map(|p| slash_path(p.strip_prefix(&config.root).unwrap_or(p)))
-        .collect()
-}
-
-/// Line and column (1-based) of the quoted string `value` in a TOML text;
-/// (0, 0) when it cannot be found (the message still names the file).
-fn value_position(text: &str, value: &str) -> (usize, usize) {
-    for quote in ['"', '\''] {
-        let needle = format!("{quote}{value}{quote}");
-        if let Some(at) = text.find(&needle) {
-            return crate::diagnostics::LineIndex::new(text).line_col(text, at);
-        }
-    }
-    (0, 0)
 }
 
 /// Where a clause tag points.
@@ -457,13 +418,10 @@ impl Catalogues {
         let mut diags = Vec::new();
         let mut custom = Vec::new();
         let mut custom_crosswalk = Vec::new();
-        // The config's text, to point at the value a message is about.
-        let config_text = std::fs::read_to_string(config.config_path()).unwrap_or_default();
-        let at_value = |d: Diagnostic, value: &str| {
-            let (line, column) = value_position(&config_text, value);
-            d.at(crate::config::CONFIG_FILE, line, column)
-        };
-        for (path, raw) in config.catalogues.iter().zip(config_catalogue_names(config)) {
+        // Messages point at the value in smsdoc.toml they are about.
+        let at_value = |d: Diagnostic, line: usize, column: usize| d.at(crate::config::CONFIG_FILE, line, column);
+        for setting in &config.catalogues {
+            let path = &setting.value;
             let rel = config.rel(path).to_path_buf();
             match std::fs::read_to_string(path) {
                 Ok(text) => match Catalogue::parse(&text, &rel) {
@@ -478,7 +436,8 @@ impl Catalogues {
                 Err(e) => diags.push(at_value(
                     Diagnostic::error(Code::Config, format!("cannot read catalogue {}: {e}", slash_path(&rel)))
                         .help("check the path in `catalogues`; it is relative to the handbook root"),
-                    &raw,
+                    setting.line,
+                    setting.column,
                 )),
             }
         }
@@ -487,7 +446,8 @@ impl Catalogues {
         // repeat that failure.
         let custom_failed = !diags.is_empty();
         let mut list: Vec<Catalogue> = Vec::new();
-        for id in &config.standards {
+        for standard in &config.standards {
+            let id = &standard.value;
             if list.iter().any(|c| &c.id == id) {
                 continue;
             }
@@ -503,7 +463,8 @@ impl Catalogues {
                 };
                 diags.push(at_value(
                     Diagnostic::error(Code::Config, format!("unknown standard `{id}` in `standards`")).help(hint),
-                    id,
+                    standard.line,
+                    standard.column,
                 ));
             }
         }
@@ -890,12 +851,5 @@ mod tests {
                 .any(|d| d.message.contains("`k` is listed twice") && d.line == 11),
             "{e:?}"
         );
-    }
-
-    #[test]
-    fn config_values_are_located() {
-        let text = "title = \"T\"\nstandards = [\"a:1\", 'b:2']\n";
-        assert_eq!(value_position(text, "b:2"), (2, 21));
-        assert_eq!(value_position(text, "c:3"), (0, 0));
     }
 }

@@ -23,7 +23,7 @@ struct RawConfig {
     #[serde(default = "default_theme")]
     theme: String,
     #[serde(default = "default_standards")]
-    standards: Spanned<Vec<String>>,
+    standards: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     catalogues: Vec<Spanned<PathBuf>>,
     #[serde(default = "default_language")]
@@ -248,8 +248,8 @@ fn default_output_dir() -> PathBuf {
 fn default_theme() -> String {
     "default".into()
 }
-fn default_standards() -> Spanned<Vec<String>> {
-    Spanned::new(0..0, vec!["iso20000-1:2018".into()])
+fn default_standards() -> Spanned<Vec<Spanned<String>>> {
+    Spanned::new(0..0, vec![Spanned::new(0..0, "iso20000-1:2018".into())])
 }
 fn default_language() -> String {
     "en".into()
@@ -336,8 +336,10 @@ pub struct Config {
     pub content_dir: PathBuf,
     pub output_dir: PathBuf,
     pub theme: String,
-    pub standards: Vec<String>,
-    pub catalogues: Vec<PathBuf>,
+    /// The standards in force, where each is named (for messages about it).
+    pub standards: Vec<Setting<String>>,
+    /// The user's catalogue files (joined to the root), where each is named.
+    pub catalogues: Vec<Setting<PathBuf>>,
     pub language: String,
     pub default_interval: Interval,
     pub due_soon: Interval,
@@ -675,13 +677,27 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
             None => d,
         });
     }
-    let catalogues = raw.catalogues.iter().map(|c| root.join(c.get_ref())).collect();
-    let setting = |s: &Spanned<String>| {
-        let (line, column) = if s.span().is_empty() && s.span().start == 0 {
+    let place = |span: std::ops::Range<usize>| {
+        if span.is_empty() && span.start == 0 {
             (0, 0)
         } else {
-            index.line_col(text, s.span().start)
-        };
+            index.line_col(text, span.start)
+        }
+    };
+    let catalogues = raw
+        .catalogues
+        .iter()
+        .map(|c| {
+            let (line, column) = place(c.span());
+            Setting {
+                value: root.join(c.get_ref()),
+                line,
+                column,
+            }
+        })
+        .collect();
+    let setting = |s: &Spanned<String>| {
+        let (line, column) = place(s.span());
         Setting {
             value: s.get_ref().trim().to_string(),
             line,
@@ -808,7 +824,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         content_dir,
         output_dir,
         theme: raw.theme,
-        standards: raw.standards.into_inner(),
+        standards: raw.standards.get_ref().iter().map(|s| setting(s)).collect(),
         catalogues,
         language: raw.language,
         default_interval,
@@ -885,7 +901,10 @@ mod tests {
         assert_eq!(c.base_url, "/");
         assert_eq!(c.content_dir, Path::new("/h/docs"));
         assert_eq!(c.output_dir, Path::new("/h/public"));
-        assert_eq!(c.standards, vec!["iso20000-1:2018"]);
+        assert_eq!(
+            c.standards.iter().map(|s| s.value.as_str()).collect::<Vec<_>>(),
+            ["iso20000-1:2018"]
+        );
         assert_eq!(c.default_interval, Interval::Months(12));
         assert_eq!(c.due_soon, Interval::Days(30));
         assert!(!c.fail_on_warnings);

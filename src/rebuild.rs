@@ -78,7 +78,11 @@ pub fn classify(config: &Config, output_dirs: &[PathBuf], git_dir: Option<&Path>
     if path == root.join(crate::config::CONFIG_FILE) {
         return Change::Config;
     }
-    if config.catalogues.iter().any(|c| crate::paths::normalise(c) == path) {
+    if config
+        .catalogues
+        .iter()
+        .any(|c| crate::paths::normalise(&c.value) == path)
+    {
         return Change::Catalogue;
     }
     if config.theme != "default" {

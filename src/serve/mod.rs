@@ -239,7 +239,7 @@ fn watch_targets(config: &Config) -> Vec<(PathBuf, bool)> {
         }
     }
     let mut flat = vec![n(&config.root)];
-    flat.extend(config.catalogues.iter().filter_map(|c| c.parent().map(n)));
+    flat.extend(config.catalogues.iter().filter_map(|c| c.value.parent().map(n)));
     // HEAD and the branches: a commit reloads the history.
     if let Some(git) = config.history.then(|| crate::history::git_dir(&config.root)).flatten() {
         let refs = n(&git.join("refs"));

@@ -225,7 +225,9 @@ fn diag_config_wrong_type_and_bad_values_are_located() {
     assert!(r.stderr.contains("unknown severity `warnings`"), "{}", r.stderr);
     hb.write(
         "smsdoc.toml",
-        "title = \"T\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2021\"]\n",
+        // The same text as the title: located by where the value is, not
+        // by searching for it.
+        "title = \"iso27001:2021\"\nstandards = [\"iso20000-1:2018\", \"iso27001:2021\"]\n",
     );
     let r = hb.run(&["check"]).expect(2);
     assert!(r.stderr.contains("unknown standard `iso27001:2021`"), "{}", r.stderr);
