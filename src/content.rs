@@ -230,7 +230,9 @@ pub fn load_document(config: &Config, cats: &Catalogues, path: &Path) -> (Option
     parse_document(config, cats, path.to_path_buf(), file, rel, text)
 }
 
-/// Builds a `Document` from its text, validating every field.
+/// Builds a `Document` from its text, validating every field. Each group
+/// of fields is read by its own function below; every finding is located
+/// at the field it is about.
 pub fn parse_document(
     config: &Config,
     cats: &Catalogues,
@@ -239,73 +241,167 @@ pub fn parse_document(
     rel: PathBuf,
     text: String,
 ) -> (Option<Document>, Vec<Diagnostic>) {
+    let (entries, body_offset) = match read_front_matter(&text, &file) {
+        Ok(read) => read,
+        Err(d) => return (None, vec![*d]),
+    };
     let mut diags = Vec::new();
+    let mut f = Fields {
+        file: &file,
+        diags: &mut diags,
+    };
+    let Some(id) = id_field(&mut f, entries.get("id")) else {
+        return (None, diags);
+    };
+    let kind = kind_fields(&mut f, &entries, &id);
+    let approval = approval_fields(&mut f, &entries);
+    let clauses = clause_tags(config, cats, &mut f, &entries, &id, &kind);
+    let provides = provides_keys(cats, &mut f, &entries);
+    let (related, supersedes) = references(&mut f, &entries);
+    let record = record_fields(config, cats, &mut f, &entries, &id, approval.approved_on);
+    let tags = entries
+        .get("tags")
+        .map(|n| f.list(n, "tags"))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.value)
+        .collect();
+    let extra = entries
+        .0
+        .iter()
+        .filter(|(k, _, _)| !KNOWN_FIELDS.contains(&k.as_str()))
+        .map(|(k, _, n)| (k.clone(), n.to_json()))
+        .collect();
+    let review_pos = entries
+        .get("next_review")
+        .or(entries.get("last_reviewed"))
+        .map_or(id.pos, |n| n.pos);
+    let field_pos = entries.0.iter().map(|(k, _, n)| (k.clone(), n.pos)).collect();
+    let url = doc_url(&rel);
+    let doc = Document {
+        source,
+        file,
+        rel,
+        url,
+        id: id.value,
+        id_pos: id.pos,
+        title: kind.title,
+        doc_type: kind.doc_type,
+        owner: kind.owner,
+        status: kind.status,
+        version: approval.version,
+        clauses,
+        approved_by: approval.approved_by,
+        approved_on: approval.approved_on,
+        last_reviewed: approval.last_reviewed,
+        review_interval: approval.review_interval,
+        next_review: approval.next_review,
+        review_pos,
+        provides,
+        related,
+        supersedes,
+        tags,
+        confidentiality: kind.confidentiality,
+        nav_first: kind.nav_first,
+        retention: record.retention,
+        retain_until: record.retain_until,
+        disposition: record.disposition,
+        series: record.series,
+        date: record.date,
+        findings: record.findings,
+        extra,
+        field_pos,
+        text,
+        body_offset,
+    };
+    (Some(doc), diags)
+}
+
+/// A front matter's fields in file order: (key, key position, value).
+struct Entries(Vec<(String, Pos, Node)>);
+
+impl Entries {
+    fn get(&self, name: &str) -> Option<&Node> {
+        self.0.iter().find(|(k, _, _)| k == name).map(|(_, _, n)| n)
+    }
+}
+
+/// Splits off and parses the front matter: its fields and where the body
+/// starts, or the one finding that stops the document.
+fn read_front_matter(text: &str, file: &Path) -> Result<(Entries, usize), Box<Diagnostic>> {
     // A document whose front matter cannot be read still has an id when a
     // line says so: findings about links to it are then held back
     // (`site::hold_back_links_to_unreadable`) instead of cascading.
     let fm_err = |e: frontmatter::FmError| {
         let d = Diagnostic::error(Code::FrontMatter, e.message)
-            .at(file.clone(), e.pos.line, e.pos.column)
+            .at(file.to_path_buf(), e.pos.line, e.pos.column)
             .help(e.help);
-        match recover_id(&text) {
+        Box::new(match recover_id(text) {
             Some(id) => d.about(id),
             None => d,
-        }
+        })
     };
-    let split = match frontmatter::split(&text) {
+    let split = match frontmatter::split(text) {
         Ok(Some(s)) => s,
         Ok(None) => {
-            let d = Diagnostic::error(Code::FrontMatter, "document has no front matter")
-                .at(file.clone(), 1, 1)
-                .help("start the file with a `---` block holding at least id, title and type");
-            return (None, vec![d]);
+            return Err(Box::new(
+                Diagnostic::error(Code::FrontMatter, "document has no front matter")
+                    .at(file.to_path_buf(), 1, 1)
+                    .help("start the file with a `---` block holding at least id, title and type"),
+            ))
         }
-        Err(e) => return (None, vec![fm_err(e)]),
+        Err(e) => return Err(fm_err(e)),
     };
-    let body_offset = split.body_offset;
-    let root = match frontmatter::parse(&split) {
-        Ok(n) => n,
-        Err(e) => return (None, vec![fm_err(e)]),
-    };
+    let root = frontmatter::parse(&split).map_err(fm_err)?;
     let Value::Map(entries) = root.value else {
         unreachable!("frontmatter::parse returns a mapping")
     };
-    let end_pos = Pos { line: 1, column: 1 };
+    Ok((Entries(entries), split.body_offset))
+}
 
-    let mut f = Fields {
-        file: &file,
-        diags: &mut diags,
+/// `id`: without a valid one there is no document.
+fn id_field(f: &mut Fields, node: Option<&Node>) -> Option<Located<String>> {
+    let Some(n) = node else {
+        f.missing(
+            "id",
+            Pos { line: 1, column: 1 },
+            "add `id: PRO-001` (letters, a dash, then letters/digits)",
+        );
+        return None;
     };
-    let get = |name: &str| entries.iter().find(|(k, _, _)| k == name).map(|(_, _, n)| n);
+    match n.as_text() {
+        Some(s) if valid_id(&s) => Some(Located { value: s, pos: n.pos }),
+        Some(s) => {
+            f.invalid(
+                n.pos,
+                format!("`id` `{s}` is not a valid document id"),
+                "ids are uppercase letters, a dash, then uppercase letters, digits, dots or dashes, e.g. POL-001",
+            );
+            None
+        }
+        None => {
+            f.invalid(
+                n.pos,
+                format!("`id` must be text, found {}", n.kind()),
+                "write e.g. `id: POL-001`",
+            );
+            None
+        }
+    }
+}
 
-    let id =
-        match get("id") {
-            None => {
-                f.missing(
-                    "id",
-                    end_pos,
-                    "add `id: PRO-001` (letters, a dash, then letters/digits)",
-                );
-                return (None, diags);
-            }
-            Some(n) => match n.as_text() {
-                Some(s) if valid_id(&s) => Located { value: s, pos: n.pos },
-                Some(s) => {
-                    f.invalid(n.pos, format!("`id` `{s}` is not a valid document id"),
-                    "ids are uppercase letters, a dash, then uppercase letters, digits, dots or dashes, e.g. POL-001");
-                    return (None, diags);
-                }
-                None => {
-                    f.invalid(
-                        n.pos,
-                        format!("`id` must be text, found {}", n.kind()),
-                        "write e.g. `id: POL-001`",
-                    );
-                    return (None, diags);
-                }
-            },
-        };
-    let title = match get("title").map(|n| (n.as_text(), n)) {
+/// What the document is and who owns it.
+struct KindFields {
+    title: String,
+    doc_type: DocType,
+    status: Status,
+    confidentiality: Confidentiality,
+    nav_first: bool,
+    owner: Option<String>,
+}
+
+fn kind_fields(f: &mut Fields, entries: &Entries, id: &Located<String>) -> KindFields {
+    let title = match entries.get("title").map(|n| (n.as_text(), n)) {
         Some((Some(t), _)) if !t.trim().is_empty() => t.trim().to_string(),
         Some((_, n)) => {
             f.invalid(
@@ -320,7 +416,7 @@ pub fn parse_document(
             id.value.clone()
         }
     };
-    let doc_type = match get("type") {
+    let doc_type = match entries.get("type") {
         None => {
             f.missing(
                 "type",
@@ -333,13 +429,16 @@ pub fn parse_document(
             .one_of(n, "type", &DocType::NAMES, DocType::parse)
             .unwrap_or(DocType::Other),
     };
-    let status = get("status")
+    let status = entries
+        .get("status")
         .and_then(|n| f.one_of(n, "status", &Status::NAMES, Status::parse))
         .unwrap_or(Status::Draft);
-    let confidentiality = get("confidentiality")
+    let confidentiality = entries
+        .get("confidentiality")
         .and_then(|n| f.one_of(n, "confidentiality", &Confidentiality::NAMES, Confidentiality::parse))
         .unwrap_or(Confidentiality::Internal);
-    let nav_first = get("nav")
+    let nav_first = entries
+        .get("nav")
         .and_then(|n| {
             f.one_of(n, "nav", &["first", "default"], |s| match s {
                 "first" => Some(true),
@@ -348,8 +447,8 @@ pub fn parse_document(
             })
         })
         .unwrap_or(false);
-    let owner = get("owner").and_then(|n| f.text(n, "owner"));
-    if owner.is_none() && doc_type.is_governing() && get("owner").is_none() {
+    let owner = entries.get("owner").and_then(|n| f.text(n, "owner"));
+    if owner.is_none() && doc_type.is_governing() && entries.get("owner").is_none() {
         f.missing(
             "owner",
             id.pos,
@@ -359,13 +458,36 @@ pub fn parse_document(
             ),
         );
     }
-    let version = get("version").and_then(|n| f.text(n, "version"));
-    let approved_by = get("approved_by").and_then(|n| f.text(n, "approved_by"));
-    let approved_on = get("approved_on").and_then(|n| f.date(n, "approved_on"));
-    let last_reviewed = get("last_reviewed").and_then(|n| f.date(n, "last_reviewed"));
-    let next_review = get("next_review").and_then(|n| f.date(n, "next_review"));
-    let review_interval = get("review_interval").and_then(|n| f.interval(n, "review_interval"));
-    if let (Some(l), Some(n), Some(node)) = (last_reviewed, next_review, get("next_review")) {
+    KindFields {
+        title,
+        doc_type,
+        status,
+        confidentiality,
+        nav_first,
+        owner,
+    }
+}
+
+/// Version, approval and review dates.
+struct ApprovalFields {
+    version: Option<String>,
+    approved_by: Option<String>,
+    approved_on: Option<Date>,
+    last_reviewed: Option<Date>,
+    next_review: Option<Date>,
+    review_interval: Option<Interval>,
+}
+
+fn approval_fields(f: &mut Fields, entries: &Entries) -> ApprovalFields {
+    let version = entries.get("version").and_then(|n| f.text(n, "version"));
+    let approved_by = entries.get("approved_by").and_then(|n| f.text(n, "approved_by"));
+    let approved_on = entries.get("approved_on").and_then(|n| f.date(n, "approved_on"));
+    let last_reviewed = entries.get("last_reviewed").and_then(|n| f.date(n, "last_reviewed"));
+    let next_review = entries.get("next_review").and_then(|n| f.date(n, "next_review"));
+    let review_interval = entries
+        .get("review_interval")
+        .and_then(|n| f.interval(n, "review_interval"));
+    if let (Some(l), Some(n), Some(node)) = (last_reviewed, next_review, entries.get("next_review")) {
         if n < l {
             f.invalid(
                 node.pos,
@@ -374,13 +496,33 @@ pub fn parse_document(
             );
         }
     }
+    ApprovalFields {
+        version,
+        approved_by,
+        approved_on,
+        last_reviewed,
+        next_review,
+        review_interval,
+    }
+}
 
-    let clauses: Vec<ClauseTag> = get("clauses")
+/// `clauses`, each resolved against the catalogues; types named in
+/// `[check] require_clauses` must cite one.
+fn clause_tags(
+    config: &Config,
+    cats: &Catalogues,
+    f: &mut Fields,
+    entries: &Entries,
+    id: &Located<String>,
+    kind: &KindFields,
+) -> Vec<ClauseTag> {
+    let clauses: Vec<ClauseTag> = entries
+        .get("clauses")
         .map(|n| f.list(n, "clauses"))
         .unwrap_or_default()
         .into_iter()
         .map(|t| {
-            let clause = resolve_clause(cats, &t.value, t.pos, &file, f.diags);
+            let clause = resolve_clause(cats, &t.value, t.pos, f.file, f.diags);
             ClauseTag {
                 tag: t.value,
                 pos: t.pos,
@@ -388,6 +530,7 @@ pub fn parse_document(
             }
         })
         .collect();
+    let (doc_type, status) = (kind.doc_type, kind.status);
     if clauses.is_empty() && config.require_clauses.iter().any(|t| t == doc_type.as_str()) && status != Status::Retired
     {
         let d = Diagnostic::new(
@@ -399,12 +542,19 @@ pub fn parse_document(
             Code::MissingField,
             format!("a {} must cite at least one clause (`clauses`)", doc_type.as_str()),
         )
-        .at(file.clone(), id.pos.line, id.pos.column)
+        .at(f.file.to_path_buf(), id.pos.line, id.pos.column)
         .help("add e.g. `clauses: [\"8.6.1\"]`; `smsdoc clauses` lists the clause numbers");
         f.diags.push(d);
     }
+    clauses
+}
 
-    let provides = get("provides").map(|n| f.list(n, "provides")).unwrap_or_default();
+/// `provides`: required-document keys, each one the catalogues know.
+fn provides_keys(cats: &Catalogues, f: &mut Fields, entries: &Entries) -> Vec<Located<String>> {
+    let provides = entries
+        .get("provides")
+        .map(|n| f.list(n, "provides"))
+        .unwrap_or_default();
     for p in &provides {
         if let crate::catalogue::Provides::Found { catalogue, also, .. } = cats.resolve_provides(&p.value) {
             if !also.is_empty() {
@@ -419,7 +569,7 @@ pub fn parse_document(
                             first.title
                         ),
                     )
-                    .at(file.clone(), p.pos.line, p.pos.column)
+                    .at(f.file.to_path_buf(), p.pos.line, p.pos.column)
                     .help(format!(
                         "write the qualified spelling for each standard it provides: `{}:{}`, {}",
                         first.id,
@@ -436,13 +586,20 @@ pub fn parse_document(
             };
             f.diags.push(
                 Diagnostic::error(Code::InvalidField, format!("unknown `provides` key `{}`", p.value))
-                    .at(file.clone(), p.pos.line, p.pos.column)
+                    .at(f.file.to_path_buf(), p.pos.line, p.pos.column)
                     .help(help),
             );
         }
     }
-    let related = get("related").map(|n| f.list(n, "related")).unwrap_or_default();
-    let supersedes = get("supersedes").and_then(|n| f.text(n, "supersedes").map(|v| Located { value: v, pos: n.pos }));
+    provides
+}
+
+/// `related` and `supersedes`: other documents, by id (resolved later).
+fn references(f: &mut Fields, entries: &Entries) -> (Vec<Located<String>>, Option<Located<String>>) {
+    let related = entries.get("related").map(|n| f.list(n, "related")).unwrap_or_default();
+    let supersedes = entries
+        .get("supersedes")
+        .and_then(|n| f.text(n, "supersedes").map(|v| Located { value: v, pos: n.pos }));
     for r in related.iter().chain(supersedes.iter()) {
         if !valid_id(&r.value) {
             f.invalid(
@@ -452,18 +609,44 @@ pub fn parse_document(
             );
         }
     }
-    let retention = get("retention").and_then(|n| f.interval(n, "retention"));
-    let retain_until = get("retain_until").and_then(|n| f.date(n, "retain_until"));
-    if let (Some(_), Some(n)) = (retention, get("retain_until")) {
+    (related, supersedes)
+}
+
+/// Record keeping: retention, the series a record belongs to, its date,
+/// and the findings it raises.
+struct RecordFields {
+    retention: Option<Interval>,
+    retain_until: Option<Date>,
+    disposition: Option<String>,
+    date: Option<Located<Date>>,
+    series: Option<Located<String>>,
+    findings: Vec<FindingEntry>,
+}
+
+fn record_fields(
+    config: &Config,
+    cats: &Catalogues,
+    f: &mut Fields,
+    entries: &Entries,
+    id: &Located<String>,
+    approved_on: Option<Date>,
+) -> RecordFields {
+    let retention = entries.get("retention").and_then(|n| f.interval(n, "retention"));
+    let retain_until = entries.get("retain_until").and_then(|n| f.date(n, "retain_until"));
+    if let (Some(_), Some(n)) = (retention, entries.get("retain_until")) {
         f.invalid(
             n.pos,
             "`retention` and `retain_until` are both set".into(),
             "keep one: `retention: 6 years` (counted from `date`, else `approved_on`) or `retain_until: YYYY-MM-DD`",
         );
     }
-    let disposition = get("disposition").and_then(|n| f.text(n, "disposition"));
-    let date = get("date").and_then(|n| f.date(n, "date").map(|d| Located { value: d, pos: n.pos }));
-    let series = get("series").and_then(|n| f.text(n, "series").map(|v| Located { value: v, pos: n.pos }));
+    let disposition = entries.get("disposition").and_then(|n| f.text(n, "disposition"));
+    let date = entries
+        .get("date")
+        .and_then(|n| f.date(n, "date").map(|d| Located { value: d, pos: n.pos }));
+    let series = entries
+        .get("series")
+        .and_then(|n| f.text(n, "series").map(|v| Located { value: v, pos: n.pos }));
     if let Some(s) = &series {
         if !config.series.iter().any(|c| c.key == s.value) {
             let help = match did_you_mean(&s.value, config.series.iter().map(|c| c.key.as_str())) {
@@ -484,11 +667,11 @@ pub fn parse_document(
             };
             f.diags.push(
                 Diagnostic::error(Code::InvalidField, format!("series `{}` is not configured", s.value))
-                    .at(file.clone(), s.pos.line, s.pos.column)
+                    .at(f.file.to_path_buf(), s.pos.line, s.pos.column)
                     .help(help),
             );
         }
-        if date.is_none() && get("date").is_none() {
+        if date.is_none() && entries.get("date").is_none() {
             f.diags.push(
                 Diagnostic::error(
                     Code::MissingField,
@@ -497,75 +680,31 @@ pub fn parse_document(
                         s.value
                     ),
                 )
-                .at(file.clone(), s.pos.line, s.pos.column)
+                .at(f.file.to_path_buf(), s.pos.line, s.pos.column)
                 .help("add `date: YYYY-MM-DD` (the meeting, the audit, or the end of the period reported on)"),
             );
         }
     }
     if retention.is_some() && date.is_none() && approved_on.is_none() {
-        let n = get("retention").map_or(id.pos, |n| n.pos);
+        let n = entries.get("retention").map_or(id.pos, |n| n.pos);
         f.invalid(
             n,
             "`retention` needs a date to count from".into(),
             "add `date:` (the date the record is of) or `approved_on:`, or write `retain_until: YYYY-MM-DD`",
         );
     }
-    let findings = get("findings")
-        .map(|n| parse_findings(n, cats, &file, &mut f))
+    let findings = entries
+        .get("findings")
+        .map(|n| parse_findings(n, cats, f))
         .unwrap_or_default();
-    let tags = get("tags")
-        .map(|n| f.list(n, "tags"))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| t.value)
-        .collect();
-
-    let extra = entries
-        .iter()
-        .filter(|(k, _, _)| !KNOWN_FIELDS.contains(&k.as_str()))
-        .map(|(k, _, n)| (k.clone(), n.to_json()))
-        .collect();
-
-    let review_pos = get("next_review").or(get("last_reviewed")).map_or(id.pos, |n| n.pos);
-    let field_pos = entries.iter().map(|(k, _, n)| (k.clone(), n.pos)).collect();
-    let url = doc_url(&rel);
-    let doc = Document {
-        source,
-        file,
-        rel,
-        url,
-        id: id.value,
-        id_pos: id.pos,
-        title,
-        doc_type,
-        owner,
-        status,
-        version,
-        clauses,
-        approved_by,
-        approved_on,
-        last_reviewed,
-        review_interval,
-        next_review,
-        review_pos,
-        provides,
-        related,
-        supersedes,
-        tags,
-        confidentiality,
-        nav_first,
+    RecordFields {
         retention,
         retain_until,
         disposition,
-        series,
         date,
+        series,
         findings,
-        extra,
-        field_pos,
-        text,
-        body_offset,
-    };
-    (Some(doc), diags)
+    }
 }
 
 pub const KNOWN_FIELDS: [&str; 24] = [
@@ -596,7 +735,7 @@ pub const KNOWN_FIELDS: [&str; 24] = [
 ];
 
 /// `findings: [{id, clause, status: open|closed, due, severity}]`.
-fn parse_findings(n: &Node, cats: &Catalogues, file: &Path, f: &mut Fields) -> Vec<FindingEntry> {
+fn parse_findings(n: &Node, cats: &Catalogues, f: &mut Fields) -> Vec<FindingEntry> {
     const HELP: &str =
         "write e.g. `findings: [{id: NC-2026-07, clause: \"8.3.4\", status: open, due: 2026-12-04, severity: minor}]`";
     let items: Vec<&Node> = match &n.value {
@@ -637,7 +776,7 @@ fn parse_findings(n: &Node, cats: &Catalogues, file: &Path, f: &mut Fields) -> V
         };
         let (clause_tag, clause) = match get("clause").and_then(|n| f.text(n, "findings.clause").map(|t| (t, n.pos))) {
             Some((t, pos)) => {
-                let c = resolve_clause(cats, &t, pos, file, f.diags);
+                let c = resolve_clause(cats, &t, pos, f.file, f.diags);
                 (t, c)
             }
             None => {
