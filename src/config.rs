@@ -824,7 +824,7 @@ fn validate(raw: RawConfig, root: &Path, text: &str) -> Result<Config, Vec<Diagn
         content_dir,
         output_dir,
         theme: raw.theme,
-        standards: raw.standards.get_ref().iter().map(|s| setting(s)).collect(),
+        standards: raw.standards.get_ref().iter().map(setting).collect(),
         catalogues,
         language: raw.language,
         default_interval,
