@@ -9,7 +9,7 @@ use crate::content::Document;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::frontmatter::{self, Value};
 use crate::history::{Commit, History};
-use crate::model::{DocType, Status};
+use crate::model::{DocType, PerDoc, Status};
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -44,7 +44,7 @@ fn is_record(t: DocType) -> bool {
 }
 
 /// Findings about the approval fields themselves (no Git needed).
-pub fn metadata(config: &Config, docs: &[Document], today: Date) -> Vec<Diagnostic> {
+pub fn metadata(config: &Config, docs: &PerDoc<Document>, today: Date) -> Vec<Diagnostic> {
     let by_id: HashMap<&str, &Document> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut out = Vec::new();
     for d in docs {
@@ -263,7 +263,7 @@ enum Check {
 /// `changed-after-approval` for every approved document whose committed
 /// text changed after its approval date (uncommitted edits are not judged:
 /// the preview is for editing).
-pub fn integrity(docs: &[Document], control: &DocumentControl) -> Vec<Diagnostic> {
+pub fn integrity(docs: &PerDoc<Document>, control: &DocumentControl) -> Vec<Diagnostic> {
     let history = &control.history;
     let mut out = Vec::new();
     for d in docs {

@@ -8,6 +8,7 @@ use crate::catalogue::{ClauseRef, RequiredDoc};
 use crate::coverage::Totals;
 use crate::links::clause_path;
 use crate::markdown::TocEntry;
+use crate::model::DocId;
 use crate::model::{DocType, Status};
 use crate::reviews::ReviewStatus;
 use crate::site::{natural_key, ReviewCounts, Site};
@@ -116,7 +117,7 @@ pub struct DocSummary {
 }
 
 impl DocSummary {
-    pub fn new(site: &Site, i: usize) -> DocSummary {
+    pub fn new(site: &Site, i: DocId) -> DocSummary {
         let d = &site.docs[i];
         let r = &site.reviews[i];
         DocSummary {
@@ -138,7 +139,7 @@ impl DocSummary {
 }
 
 /// The summaries of the documents in `list` that are in the site.
-pub fn summaries(site: &Site, list: &[usize]) -> Vec<DocSummary> {
+pub fn summaries(site: &Site, list: &[DocId]) -> Vec<DocSummary> {
     list.iter()
         .filter(|&&j| site.included[j])
         .map(|&j| DocSummary::new(site, j))
@@ -177,7 +178,7 @@ pub struct DocFields {
 }
 
 impl DocFields {
-    pub fn new(site: &Site, i: usize) -> DocFields {
+    pub fn new(site: &Site, i: DocId) -> DocFields {
         let d = &site.docs[i];
         let date = |x: Option<jiff::civil::Date>| x.map(|x| x.to_string());
         DocFields {
@@ -312,7 +313,7 @@ pub struct FindingData {
 }
 
 impl FindingData {
-    fn new(site: &Site, doc: usize, entry: usize) -> FindingData {
+    fn new(site: &Site, doc: DocId, entry: usize) -> FindingData {
         let f = &site.docs[doc].findings[entry];
         let today = site.options.today;
         let days = f.due.and_then(|due| today.until(due).ok()).map(|s| s.get_days() as i64);
@@ -407,7 +408,7 @@ pub struct Provided {
 }
 
 impl DocPage {
-    pub fn new(site: &Site, i: usize, content: String) -> DocPage {
+    pub fn new(site: &Site, i: DocId, content: String) -> DocPage {
         let d = &site.docs[i];
         let rv = &site.reviews[i];
         let g = &site.graph;
@@ -663,7 +664,9 @@ impl HomeData {
 /// Approved documents in the site whose review status matches, by next
 /// review date.
 fn review_list(site: &Site, pred: impl Fn(ReviewStatus) -> bool) -> Vec<DocSummary> {
-    let mut idx: Vec<usize> = (0..site.docs.len())
+    let mut idx: Vec<DocId> = site
+        .docs
+        .ids()
         .filter(|&i| site.included[i] && pred(site.reviews[i].status) && site.docs[i].status == Status::Approved)
         .collect();
     idx.sort_by_key(|&i| (site.reviews[i].next, natural_key(&site.docs[i].id)));
@@ -698,9 +701,11 @@ impl ReviewsData {
     pub fn new(site: &Site) -> ReviewsData {
         let today = site.options.today;
         let horizon = crate::dates::Interval::Days(90).add_to(today);
-        let included = |i: &usize| site.included[*i];
+        let included = |i: &DocId| site.included[*i];
         let upcoming = {
-            let mut idx: Vec<usize> = (0..site.docs.len())
+            let mut idx: Vec<DocId> = site
+                .docs
+                .ids()
                 .filter(included)
                 .filter(|&i| site.docs[i].status == Status::Approved && site.reviews[i].status == ReviewStatus::Ok)
                 .filter(|&i| matches!((site.reviews[i].next, horizon), (Some(n), Some(h)) if n <= h))
@@ -709,14 +714,18 @@ impl ReviewsData {
             idx.into_iter().map(|i| DocSummary::new(site, i)).collect()
         };
         let drafts = {
-            let mut idx: Vec<usize> = (0..site.docs.len())
+            let mut idx: Vec<DocId> = site
+                .docs
+                .ids()
                 .filter(included)
                 .filter(|&i| site.docs[i].status == Status::Draft)
                 .collect();
             idx.sort_by_key(|&i| (site.reviews[i].next, natural_key(&site.docs[i].id)));
             idx.into_iter().map(|i| DocSummary::new(site, i)).collect()
         };
-        let mut owners: Vec<String> = (0..site.docs.len())
+        let mut owners: Vec<String> = site
+            .docs
+            .ids()
             .filter(included)
             .filter_map(|i| site.docs[i].owner.clone())
             .collect();
@@ -749,7 +758,9 @@ impl ReviewsData {
             series: (0..site.series.len()).map(|k| SeriesLink::new(site, k)).collect(),
             findings: open_findings(site, |_| true),
             retention_expired: {
-                let mut idx: Vec<usize> = (0..site.docs.len())
+                let mut idx: Vec<DocId> = site
+                    .docs
+                    .ids()
                     .filter(included)
                     .filter(|&i| site.docs[i].status != Status::Draft && site.retention[i].is_some_and(|r| r < today))
                     .collect();
@@ -1227,7 +1238,7 @@ pub struct TypeLabelCount {
 }
 
 impl PrintData {
-    pub fn new(site: &Site, order: &[usize]) -> PrintData {
+    pub fn new(site: &Site, order: &[DocId]) -> PrintData {
         let mut by_type: Vec<TypeLabelCount> = Vec::new();
         for t in DocType::ALL {
             let count = order.iter().filter(|&&i| site.docs[i].doc_type == t).count();

@@ -4,7 +4,7 @@
 use crate::catalogue::{Catalogues, ClauseRef};
 use crate::content::Document;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Status;
+use crate::model::{DocId, PerDoc, Status};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -50,19 +50,19 @@ impl CovStatus {
 pub struct Row {
     pub status: CovStatus,
     /// Approved documents citing this clause directly.
-    pub approved: Vec<usize>,
+    pub approved: Vec<DocId>,
     /// Draft documents citing this clause directly.
-    pub drafts: Vec<usize>,
+    pub drafts: Vec<DocId>,
     /// With `[coverage] crosswalk`: approved documents of the corresponding
     /// clauses of other standards, when none cites this clause itself.
-    pub via_crosswalk: Vec<usize>,
+    pub via_crosswalk: Vec<DocId>,
 }
 
 #[derive(Debug, Clone)]
 pub struct RequiredRow {
     pub status: CovStatus,
-    pub approved: Vec<usize>,
-    pub drafts: Vec<usize>,
+    pub approved: Vec<DocId>,
+    pub drafts: Vec<DocId>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -120,8 +120,8 @@ pub struct Coverage {
 /// standards in force too (`[coverage] crosswalk`).
 pub fn compute(
     cats: &Catalogues,
-    docs: &[Document],
-    included: &[bool],
+    docs: &PerDoc<Document>,
+    included: &PerDoc<bool>,
     excluded: &[ClauseRef],
     crosswalk: bool,
 ) -> Coverage {
@@ -146,7 +146,7 @@ pub fn compute(
                 drafts: Vec::new(),
             })
             .collect();
-        for (di, doc) in docs.iter().enumerate() {
+        for (di, doc) in docs.iter_enumerated() {
             if !included[di] || doc.status == Status::Retired {
                 continue;
             }
@@ -256,7 +256,7 @@ fn clause_totals(cat: &crate::catalogue::Catalogue, rows: &[Row]) -> (Totals, Ve
 /// corresponding clause of another standard has approved documents
 /// (`[coverage] crosswalk`); parents and totals are settled again.
 fn via_crosswalk(cats: &Catalogues, coverage: &mut Coverage) {
-    let mut via: Vec<(ClauseRef, Vec<usize>)> = Vec::new();
+    let mut via: Vec<(ClauseRef, Vec<DocId>)> = Vec::new();
     for (ci, sc) in coverage.standards.iter().enumerate() {
         for (i, row) in sc.rows.iter().enumerate() {
             let r = ClauseRef {
@@ -266,7 +266,7 @@ fn via_crosswalk(cats: &Catalogues, coverage: &mut Coverage) {
             if !row.approved.is_empty() || row.status == CovStatus::Excluded {
                 continue;
             }
-            let mut docs: Vec<usize> = cats
+            let mut docs: Vec<DocId> = cats
                 .corresponding(r)
                 .into_iter()
                 .flat_map(|c| coverage.standards[c.catalogue].rows[c.clause].approved.iter().copied())
@@ -310,7 +310,7 @@ fn via_crosswalk(cats: &Catalogues, coverage: &mut Coverage) {
     }
 }
 
-fn own_status(approved: &[usize], drafts: &[usize]) -> CovStatus {
+fn own_status(approved: &[DocId], drafts: &[DocId]) -> CovStatus {
     if !approved.is_empty() {
         CovStatus::Covered
     } else if !drafts.is_empty() {
@@ -322,9 +322,9 @@ fn own_status(approved: &[usize], drafts: &[usize]) -> CovStatus {
 
 /// `uncovered-clause` and `missing-required-document` warnings. Only leaf
 /// clauses are reported: a parent's gap is always one of its children's.
-pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &[Document]) -> Vec<Diagnostic> {
+pub fn diagnostics(cov: &Coverage, cats: &Catalogues, docs: &PerDoc<Document>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let ids = |list: &[usize]| list.iter().map(|&d| docs[d].id.as_str()).collect::<Vec<_>>().join(", ");
+    let ids = |list: &[DocId]| list.iter().map(|&d| docs[d].id.as_str()).collect::<Vec<_>>().join(", ");
     for sc in &cov.standards {
         let cat = &cats.list[sc.catalogue];
         for (i, row) in sc.rows.iter().enumerate() {

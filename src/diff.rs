@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::model::DocId;
 use crate::model::Status;
 use crate::site::{BuildOptions, Site};
 use gix::bstr::ByteSlice;
@@ -162,9 +163,9 @@ pub fn load(root: &Path, options: &BuildOptions) -> Result<Site, Vec<Diagnostic>
 /// What changes from `base` to `head`.
 pub fn compare(base: &Site, head: &Site, base_name: &str, head_name: &str) -> Diff {
     let docs =
-        |s: &Site| -> BTreeMap<String, usize> { s.docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect() };
+        |s: &Site| -> BTreeMap<String, DocId> { s.docs.iter_enumerated().map(|(i, d)| (d.id.clone(), i)).collect() };
     let (b, h) = (docs(base), docs(head));
-    let doc_ref = |s: &Site, i: usize| DocRef {
+    let doc_ref = |s: &Site, i: DocId| DocRef {
         id: s.docs[i].id.clone(),
         title: s.docs[i].title.clone(),
     };

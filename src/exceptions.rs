@@ -11,6 +11,7 @@ use crate::config::{Config, ExceptionConfig, Setting, CONFIG_FILE};
 use crate::content::Document;
 use crate::dates::parse_date;
 use crate::diagnostics::{did_you_mean, slash_path, Code, Diagnostic, Severity};
+use crate::model::PerDoc;
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -214,7 +215,7 @@ fn check_one(e: &ExceptionConfig, today: Date, diags: &mut Vec<Diagnostic>) -> O
 pub fn apply(
     exceptions: &[Option<Exception>],
     diags: &mut Vec<Diagnostic>,
-    docs: &[Document],
+    docs: &PerDoc<Document>,
 ) -> (Vec<Accepted>, Vec<Diagnostic>) {
     if exceptions.iter().all(Option::is_none) {
         return (Vec::new(), Vec::new());

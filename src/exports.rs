@@ -4,6 +4,7 @@
 
 use crate::context::DocFields;
 use crate::layout::{Export, SiteFile, FIXED_PAGES};
+use crate::model::DocId;
 use crate::model::Status;
 use crate::reviews::ReviewStatus;
 use crate::site::Site;
@@ -38,7 +39,7 @@ pub fn files(site: &Site, export: Export) -> Vec<SiteFile> {
 /// `[id, title, link from the site root, status]`. The page script draws it
 /// (and marks the current page), so a page does not carry the whole tree.
 pub fn doc_tree_js(site: &Site) -> Vec<u8> {
-    let entry = |i: usize| {
+    let entry = |i: DocId| {
         let d = &site.docs[i];
         json!([d.id, d.title, site.config.page_link(&d.url), d.status.as_str()])
     };
@@ -89,7 +90,7 @@ fn abs_url(site: &Site, path: &str) -> String {
 
 /// The documents behind a coverage row (approved first, then drafts) that
 /// are part of the site (`--no-drafts` leaves drafts out).
-fn in_site<'a>(site: &'a Site, approved: &'a [usize], drafts: &'a [usize]) -> impl Iterator<Item = usize> + 'a {
+fn in_site<'a>(site: &'a Site, approved: &'a [DocId], drafts: &'a [DocId]) -> impl Iterator<Item = DocId> + 'a {
     approved
         .iter()
         .chain(drafts)
@@ -97,7 +98,7 @@ fn in_site<'a>(site: &'a Site, approved: &'a [usize], drafts: &'a [usize]) -> im
         .filter(move |&i| site.included[i])
 }
 
-fn doc_ref(site: &Site, i: usize) -> Value {
+fn doc_ref(site: &Site, i: DocId) -> Value {
     let d = &site.docs[i];
     json!({ "id": d.id, "title": d.title, "status": d.status.as_str(), "url": abs_url(site, &d.url) })
 }
@@ -298,7 +299,7 @@ impl RegisterRecord {
         "disposition",
     ];
 
-    pub fn new(site: &Site, i: usize) -> RegisterRecord {
+    pub fn new(site: &Site, i: DocId) -> RegisterRecord {
         let d = &site.docs[i];
         RegisterRecord {
             fields: DocFields::new(site, i),
@@ -393,8 +394,10 @@ pub fn register_md(site: &Site) -> String {
 
 /// Documents with a next review date, for the calendar and review exports:
 /// approved and draft documents (retired ones are exempt).
-fn reviewable(site: &Site) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..site.docs.len())
+fn reviewable(site: &Site) -> Vec<DocId> {
+    let mut idx: Vec<DocId> = site
+        .docs
+        .ids()
         .filter(|&i| site.included[i] && site.docs[i].status != Status::Retired && site.reviews[i].next.is_some())
         .collect();
     idx.sort_by_key(|&i| (site.reviews[i].next, crate::site::natural_key(&site.docs[i].id)));
@@ -569,7 +572,7 @@ impl ReviewRecord {
         "url",
     ];
 
-    pub fn new(site: &Site, i: usize) -> ReviewRecord {
+    pub fn new(site: &Site, i: DocId) -> ReviewRecord {
         let d = &site.docs[i];
         let r = &site.reviews[i];
         ReviewRecord {
@@ -606,7 +609,11 @@ impl ReviewRecord {
 fn review_records(site: &Site) -> Vec<ReviewRecord> {
     reviewable(site)
         .into_iter()
-        .chain((0..site.docs.len()).filter(|&i| site.included[i] && site.reviews[i].status == ReviewStatus::Missing))
+        .chain(
+            site.docs
+                .ids()
+                .filter(|&i| site.included[i] && site.reviews[i].status == ReviewStatus::Missing),
+        )
         .map(|i| ReviewRecord::new(site, i))
         .collect()
 }

@@ -4,13 +4,13 @@
 
 use crate::content::Document;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Status;
+use crate::model::{DocId, PerDoc, Status};
 use jiff::civil::Date;
 
 /// An open finding: document `doc`'s entry `entry` of `findings`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenFinding {
-    pub doc: usize,
+    pub doc: DocId,
     pub entry: usize,
     pub overdue: bool,
     /// Days from today to its due date (negative when past).
@@ -19,10 +19,10 @@ pub struct OpenFinding {
 
 /// The open findings of the documents in the site (drafts aside: a draft
 /// record raises nothing yet), by due date, and the overdue ones' warnings.
-pub fn compute(docs: &[Document], included: &[bool], today: Date) -> (Vec<OpenFinding>, Vec<Diagnostic>) {
+pub fn compute(docs: &PerDoc<Document>, included: &PerDoc<bool>, today: Date) -> (Vec<OpenFinding>, Vec<Diagnostic>) {
     let mut open = Vec::new();
     let mut diags = Vec::new();
-    for (i, d) in docs.iter().enumerate() {
+    for (i, d) in docs.iter_enumerated() {
         if !included[i] || d.status == Status::Draft {
             continue;
         }

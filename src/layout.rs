@@ -8,6 +8,7 @@ use crate::catalogue::{Catalogues, ClauseRef};
 use crate::config::Config;
 use crate::content::{Asset, Document};
 use crate::diagnostics::{slash_path, Code, Diagnostic};
+use crate::model::PerDoc;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -226,7 +227,7 @@ fn walk(dir: &Path) -> Vec<(String, PathBuf)> {
 /// one on each build). Every generated page, export and theme file is
 /// claimed first; then documents, the handbook's `static/` files and
 /// assets. Each later claim on a taken path is an `io` error naming both.
-pub fn collisions(config: &Config, cats: &Catalogues, docs: &[Document], assets: &[Asset]) -> Vec<Diagnostic> {
+pub fn collisions(config: &Config, cats: &Catalogues, docs: &PerDoc<Document>, assets: &[Asset]) -> Vec<Diagnostic> {
     /// Who claimed a path; described only when another claims it too (the
     /// preview server runs this after every save).
     enum Claim<'a> {

@@ -6,7 +6,7 @@ use crate::catalogue::{Catalogues, TagResolution};
 use crate::content::{Asset, Document};
 use crate::diagnostics::{Code, Diagnostic, LineIndex};
 use crate::markdown::{LinkResolver, LinkTarget, Rendered, Resolved};
-use crate::model::Status;
+use crate::model::{DocId, PerDoc, Status};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,17 +14,17 @@ use std::path::{Path, PathBuf};
 /// Lookup tables over the loaded content, built once per build (O(n)).
 #[derive(Debug, Default, Clone)]
 pub struct Index {
-    pub by_id: HashMap<String, usize>,
+    pub by_id: HashMap<String, DocId>,
     /// Normalised path under the content directory → document.
-    pub by_path: HashMap<PathBuf, usize>,
+    pub by_path: HashMap<PathBuf, DocId>,
     pub assets: HashSet<PathBuf>,
 }
 
 impl Index {
-    pub fn new(docs: &[Document], assets: &[Asset]) -> Index {
+    pub fn new(docs: &PerDoc<Document>, assets: &[Asset]) -> Index {
         Index {
-            by_id: docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
-            by_path: docs.iter().enumerate().map(|(i, d)| (d.rel.clone(), i)).collect(),
+            by_id: docs.iter_enumerated().map(|(i, d)| (d.id.clone(), i)).collect(),
+            by_path: docs.iter_enumerated().map(|(i, d)| (d.rel.clone(), i)).collect(),
             assets: assets.iter().map(|a| a.rel.clone()).collect(),
         }
     }
@@ -92,7 +92,7 @@ pub fn clause_path(cats: &Catalogues, r: crate::catalogue::ClauseRef) -> String 
 /// Resolves the links of one document.
 pub struct DocResolver<'a> {
     pub doc: &'a Document,
-    pub docs: &'a [Document],
+    pub docs: &'a PerDoc<Document>,
     pub index: &'a Index,
     pub cats: &'a Catalogues,
     /// Prefix from the page being rendered to the site root (`../../`, or
@@ -113,7 +113,7 @@ impl DocResolver<'_> {
         }
     }
 
-    fn to_doc(&self, target: usize, anchor: Option<&str>, wiki: bool) -> Resolved {
+    fn to_doc(&self, target: DocId, anchor: Option<&str>, wiki: bool) -> Resolved {
         let t = &self.docs[target];
         let mut href = href(self.base_url, &t.url);
         href.push_str(self.index_suffix);
@@ -338,45 +338,46 @@ pub fn encode_path(p: &Path) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct Graph {
     /// Documents each document links to (deduplicated, in order).
-    pub outgoing: Vec<Vec<usize>>,
+    pub outgoing: PerDoc<Vec<DocId>>,
     /// Documents that link to each document (sorted).
-    pub backlinks: Vec<Vec<usize>>,
+    pub backlinks: PerDoc<Vec<DocId>>,
     /// `related` in both directions (sorted, deduplicated).
-    pub related: Vec<Vec<usize>>,
-    pub supersedes: Vec<Option<usize>>,
-    pub superseded_by: Vec<Vec<usize>>,
+    pub related: PerDoc<Vec<DocId>>,
+    pub supersedes: PerDoc<Option<DocId>>,
+    pub superseded_by: PerDoc<Vec<DocId>>,
 }
 
 /// Builds the graph and the link diagnostics (broken links, anchors,
 /// related/supersedes ids). O(documents + links).
-pub fn graph(docs: &[Document], rendered: &[Rendered], index: &Index) -> (Graph, Vec<Diagnostic>) {
+pub fn graph(docs: &PerDoc<Document>, rendered: &PerDoc<Rendered>, index: &Index) -> (Graph, Vec<Diagnostic>) {
     let n = docs.len();
     let mut g = Graph {
-        outgoing: vec![Vec::new(); n],
-        backlinks: vec![Vec::new(); n],
-        related: vec![Vec::new(); n],
-        supersedes: vec![None; n],
-        superseded_by: vec![Vec::new(); n],
+        outgoing: vec![Vec::new(); n].into(),
+        backlinks: vec![Vec::new(); n].into(),
+        related: vec![Vec::new(); n].into(),
+        supersedes: vec![None; n].into(),
+        superseded_by: vec![Vec::new(); n].into(),
     };
     let mut diags = Vec::new();
     // A document has a handful of headings: a linear scan of its anchor list
     // beats building a hash set per document on every (re)build. The rare
     // document with hundreds of headings gets a set, so that checking its
     // links stays linear (20 MB, 78k headings: 0.4 s instead of 8 s).
-    let anchors: Vec<Anchors> = rendered.iter().map(|r| Anchors::new(&r.anchors)).collect();
+    let anchors: PerDoc<Anchors> = rendered.iter().map(|r| Anchors::new(&r.anchors)).collect();
     // Per document (in parallel): its link diagnostics and the documents it
     // links to, each once, in order of first link.
-    let per_doc: Vec<(Vec<Diagnostic>, Vec<usize>)> = docs
+    let per_doc: Vec<(Vec<Diagnostic>, Vec<DocId>)> = docs
         .par_iter()
-        .zip(rendered)
+        .zip(rendered.as_slice())
         .enumerate()
         .map(|(i, (doc, r))| {
+            let i = DocId::new(i);
             let diags = doc_link_diagnostics(doc, r, i, &anchors, docs);
             let targets = r.links.iter().filter_map(|l| match l.resolved.target {
                 LinkTarget::Doc(t) if t != i => Some(t),
                 _ => None,
             });
-            let mut out: Vec<usize> = Vec::new();
+            let mut out: Vec<DocId> = Vec::new();
             if r.links.len() <= 32 {
                 for t in targets {
                     if !out.contains(&t) {
@@ -390,14 +391,14 @@ pub fn graph(docs: &[Document], rendered: &[Rendered], index: &Index) -> (Graph,
             (diags, out)
         })
         .collect();
-    for (i, (d, outgoing)) in per_doc.into_iter().enumerate() {
+    for (i, (d, outgoing)) in docs.ids().zip(per_doc) {
         diags.extend(d);
         for &t in &outgoing {
             g.backlinks[t].push(i);
         }
         g.outgoing[i] = outgoing;
     }
-    for (i, doc) in docs.iter().enumerate() {
+    for (i, doc) in docs.iter_enumerated() {
         for rel in &doc.related {
             match index.by_id.get(&rel.value) {
                 Some(&t) if t != i => {
@@ -472,13 +473,13 @@ const SUGGESTION_BUDGET: usize = 2_000_000;
 fn doc_link_diagnostics(
     doc: &Document,
     r: &Rendered,
-    i: usize,
-    anchors: &[Anchors],
-    docs: &[Document],
+    i: DocId,
+    anchors: &PerDoc<Anchors>,
+    docs: &PerDoc<Document>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut budget = SUGGESTION_BUDGET;
-    let mut listings: HashMap<usize, String> = HashMap::new();
+    let mut listings: HashMap<DocId, String> = HashMap::new();
     let mut lines: Option<LineIndex> = None;
     let mut locate = |offset: usize| {
         let idx = lines.get_or_insert_with(|| LineIndex::new(&doc.text));
@@ -546,7 +547,7 @@ mod tests {
     fn id_suggestions_try_case_and_padding_first() {
         let mut index = Index::default();
         for id in ["PRO-004", "PRO-010", "POL-1"] {
-            index.by_id.insert(id.to_string(), 0);
+            index.by_id.insert(id.to_string(), DocId::new(0));
         }
         assert_eq!(index.suggest_id("pro-004").as_deref(), Some("PRO-004"));
         assert_eq!(index.suggest_id("PRO-4").as_deref(), Some("PRO-004"));

@@ -2,6 +2,7 @@
 //! ids, a table of contents, syntect highlighting (CSS classes) and links
 //! rewritten through a resolver that also records where each link was.
 
+use crate::model::DocId;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -55,7 +56,7 @@ pub struct TocEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkTarget {
     /// A document, by index in the site's document list.
-    Doc(usize),
+    Doc(DocId),
     Clause(crate::catalogue::ClauseRef),
     Asset,
     /// `#anchor` within the same document.

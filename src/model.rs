@@ -124,3 +124,131 @@ impl Confidentiality {
         Self::NAMES[self as usize]
     }
 }
+
+/// A document's place among the handbook's documents (`Site::docs`, in
+/// discovery order). Typed, so that a document is never indexed by a
+/// clause's, a catalogue's or a register row's number by mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocId(usize);
+
+impl DocId {
+    pub fn new(index: usize) -> DocId {
+        DocId(index)
+    }
+    /// The position in `Site::docs` and in every [`PerDoc`] beside it.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for DocId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One value per document, indexed by [`DocId`] only: a bare number does
+/// not index it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerDoc<T>(Vec<T>);
+
+impl<T> PerDoc<T> {
+    pub fn new() -> PerDoc<T> {
+        PerDoc(Vec::new())
+    }
+    pub fn push(&mut self, value: T) -> DocId {
+        self.0.push(value);
+        DocId(self.0.len() - 1)
+    }
+    /// Every document's id, in order.
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = DocId> + ExactSizeIterator + use<T> {
+        (0..self.0.len()).map(DocId)
+    }
+    /// Each value with its document's id.
+    pub fn iter_enumerated(&self) -> impl DoubleEndedIterator<Item = (DocId, &T)> + ExactSizeIterator {
+        self.0.iter().enumerate().map(|(i, v)| (DocId(i), v))
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.0.iter_mut()
+    }
+    /// In parallel, in document order.
+    pub fn par_iter(&self) -> rayon::slice::Iter<'_, T>
+    where
+        T: Sync,
+    {
+        use rayon::prelude::*;
+        self.0.par_iter()
+    }
+    /// The values in document order (for slice functions).
+    pub fn as_slice(&self) -> &[T] {
+        &self.0
+    }
+    pub fn get(&self, id: DocId) -> Option<&T> {
+        self.0.get(id.0)
+    }
+    pub fn get_mut(&mut self, id: DocId) -> Option<&mut T> {
+        self.0.get_mut(id.0)
+    }
+    pub fn into_vec(self) -> Vec<T> {
+        self.0
+    }
+    pub fn as_mut_vec(&mut self) -> &mut Vec<T> {
+        &mut self.0
+    }
+}
+
+impl<T> Default for PerDoc<T> {
+    fn default() -> Self {
+        PerDoc(Vec::new())
+    }
+}
+
+impl<T> From<Vec<T>> for PerDoc<T> {
+    fn from(v: Vec<T>) -> Self {
+        PerDoc(v)
+    }
+}
+
+impl<T> FromIterator<T> for PerDoc<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        PerDoc(iter.into_iter().collect())
+    }
+}
+
+impl<T> std::ops::Index<DocId> for PerDoc<T> {
+    type Output = T;
+    fn index(&self, id: DocId) -> &T {
+        &self.0[id.0]
+    }
+}
+
+impl<T> std::ops::IndexMut<DocId> for PerDoc<T> {
+    fn index_mut(&mut self, id: DocId) -> &mut T {
+        &mut self.0[id.0]
+    }
+}
+
+impl<'a, T> IntoIterator for &'a PerDoc<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T> IntoIterator for PerDoc<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}

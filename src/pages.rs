@@ -8,6 +8,7 @@ use crate::context::{
 };
 use crate::diagnostics::Diagnostic;
 use crate::layout::{self, CopiedFrom, Export, FileData, Page, Sink, SiteFile, PRINT_PATH};
+use crate::model::{DocId, PerDoc};
 use crate::site::{Site, Timings};
 use crate::templates::{Templates, THEME_STATIC};
 use rayon::prelude::*;
@@ -29,7 +30,7 @@ pub struct Documents {
     timings: Timings,
     errors: Vec<Diagnostic>,
     /// Each document's share of the search index (by document index).
-    search: Vec<Option<crate::search::SearchEntry>>,
+    search: PerDoc<Option<crate::search::SearchEntry>>,
 }
 
 fn note(d: Diagnostic, errors: &mut Vec<Diagnostic>) {
@@ -59,7 +60,7 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     };
     // The search index's share of each document comes from the same
     // Markdown pass as its page.
-    let mut search: Vec<Option<crate::search::SearchEntry>> = (0..site.docs.len()).map(|_| None).collect();
+    let mut search: PerDoc<Option<crate::search::SearchEntry>> = site.docs.ids().map(|_| None).collect();
     for batch in order.chunks(256) {
         let parts: Vec<Result<(String, crate::search::SearchEntry), Diagnostic>> = batch
             .par_iter()
@@ -189,12 +190,12 @@ pub fn context(ctx: &impl Serialize) -> Result<Context, Diagnostic> {
 }
 
 /// Renders one document page (used by the preview server for single pages).
-pub fn render_doc(site: &Site, templates: &Templates, shared: &SiteData, i: usize) -> Result<SiteFile, Diagnostic> {
+pub fn render_doc(site: &Site, templates: &Templates, shared: &SiteData, i: DocId) -> Result<SiteFile, Diagnostic> {
     render_doc_page(site, templates, shared, i, site.doc_html(i)).map(|(file, _)| file)
 }
 
 /// Document `i`'s page context around its rendered body `html`.
-pub fn document_context(site: &Site, shared: &SiteData, i: usize, html: String) -> PageContext<DocumentData> {
+pub fn document_context(site: &Site, shared: &SiteData, i: DocId, html: String) -> PageContext<DocumentData> {
     let url = &site.docs[i].url;
     PageContext {
         site: shared.from_dir(site, url),
@@ -211,7 +212,7 @@ fn render_doc_page(
     site: &Site,
     templates: &Templates,
     shared: &SiteData,
-    i: usize,
+    i: DocId,
     html: String,
 ) -> Result<(SiteFile, DocPage), Diagnostic> {
     let ctx = document_context(site, shared, i, html);
@@ -240,11 +241,11 @@ struct PrintFrame<'a> {
     /// The `site` object as seen from `/print/`.
     site: SiteData,
     /// By document index: it is in the print handbook.
-    printed: Vec<bool>,
+    printed: PerDoc<bool>,
 }
 
 impl<'a> PrintFrame<'a> {
-    fn new(site: &'a Site, templates: &Templates, shared: &SiteData, order: &[usize]) -> Result<Self, Diagnostic> {
+    fn new(site: &'a Site, templates: &Templates, shared: &SiteData, order: &[DocId]) -> Result<Self, Diagnostic> {
         let ctx = PageContext {
             site: shared.from_dir(site, "print/"),
             current_path: "print/".to_string(),
@@ -262,7 +263,7 @@ impl<'a> PrintFrame<'a> {
             root: site.config.root_from("print/"),
             site: ctx.site,
             printed: {
-                let mut printed = vec![false; site.docs.len()];
+                let mut printed: PerDoc<bool> = vec![false; site.docs.len()].into();
                 for &i in order {
                     printed[i] = true;
                 }
@@ -273,7 +274,7 @@ impl<'a> PrintFrame<'a> {
 
     /// Document `i`'s article on the print page, from the `page` object of
     /// its own page (whose content it rewrites for the print page).
-    fn chunk(&self, site: &Site, templates: &Templates, i: usize, mut page: DocPage) -> Result<String, Diagnostic> {
+    fn chunk(&self, site: &Site, templates: &Templates, i: DocId, mut page: DocPage) -> Result<String, Diagnostic> {
         let page_root = site.config.root_from(&site.docs[i].url);
         page.content = print_html(&page.content, &site.docs[i].id, &page_root, self);
         render(

@@ -27,6 +27,7 @@ use crate::content::{self, Document};
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::links::Index;
 use crate::markdown::{LinkTarget, Rendered};
+use crate::model::{DocId, PerDoc};
 use crate::site::{Parsed, Site, Timings};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -233,7 +234,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
 
     let index_of = |p: &Path| site.index.by_path.get(p.strip_prefix(&content_dir).unwrap_or(p));
     // Old indices of the documents that changed (modified or removed).
-    let changed_old: BTreeSet<usize> = doc_paths.iter().filter_map(|p| index_of(p).copied()).collect();
+    let changed_old: BTreeSet<DocId> = doc_paths.iter().filter_map(|p| index_of(p).copied()).collect();
 
     // A change is structural when the set of ids or paths changes: then
     // indices shift, and links that were broken may now resolve.
@@ -245,7 +246,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
             }
         }
     }
-    for (i, d) in site.docs.iter().enumerate() {
+    for (i, d) in site.docs.iter_enumerated() {
         if !changed_old.contains(&i) && new_ids.contains(d.id.as_str()) {
             return full("a changed document took an id already in use");
         }
@@ -266,7 +267,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         .iter()
         .filter_map(|(p, d, _)| d.as_ref().map(|d| (p.as_path(), d)))
         .collect();
-    let mut rerender_old: BTreeSet<usize> = BTreeSet::new();
+    let mut rerender_old: BTreeSet<DocId> = BTreeSet::new();
     let mut page_urls: BTreeSet<String> = BTreeSet::new();
     let mut superseded_ids: HashSet<String> = HashSet::new();
     // How each changed document looked on the pages that show it.
@@ -300,7 +301,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         }
     }
     if structural {
-        for (i, r) in site.rendered.iter().enumerate() {
+        for (i, r) in site.rendered.iter_enumerated() {
             let broken = r.links.iter().any(|l| l.resolved.target == LinkTarget::Broken);
             let asset = !assets_removed.is_empty() && r.links.iter().any(|l| l.resolved.target == LinkTarget::Asset);
             if broken || asset {
@@ -333,7 +334,7 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         // drop the scans to redo) without moving the others; the index
         // still holds.
         let mut docs = std::mem::take(&mut site.docs);
-        let mut rendered: Vec<Option<Rendered>> = std::mem::take(&mut site.rendered).into_iter().map(Some).collect();
+        let mut rendered: PerDoc<Option<Rendered>> = std::mem::take(&mut site.rendered).into_iter().map(Some).collect();
         for &c in &changed_old {
             if let Some(new) = fresh_docs.remove(&docs[c].source) {
                 docs[c] = new;
@@ -345,9 +346,8 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
         }
         (docs, rendered, std::mem::take(&mut site.index))
     };
-    let rescanned: Vec<usize> = rendered
-        .iter()
-        .enumerate()
+    let rescanned: Vec<DocId> = rendered
+        .iter_enumerated()
         .filter(|(_, r)| r.is_none())
         .map(|(i, _)| i)
         .collect();
@@ -420,17 +420,17 @@ pub fn update(site: &mut Site, changed: &[PathBuf]) -> Result<Affected, NeedsFul
 fn assemble(
     site: &mut Site,
     fresh_docs: HashMap<PathBuf, Document>,
-    changed_old: &BTreeSet<usize>,
-    rerender_old: &BTreeSet<usize>,
+    changed_old: &BTreeSet<DocId>,
+    rerender_old: &BTreeSet<DocId>,
     assets_added: Vec<PathBuf>,
     assets_removed: &[PathBuf],
     affected: &mut Affected,
-) -> (Vec<Document>, Vec<Option<Rendered>>, Index) {
+) -> (PerDoc<Document>, PerDoc<Option<Rendered>>, Index) {
     let old_n = site.docs.len();
     let old_docs = std::mem::take(&mut site.docs);
     let old_rendered = std::mem::take(&mut site.rendered);
-    let mut entries: Vec<(Document, Option<Rendered>, Option<usize>)> = Vec::with_capacity(old_n + fresh_docs.len());
-    for (i, (d, r)) in old_docs.into_iter().zip(old_rendered).enumerate() {
+    let mut entries: Vec<(Document, Option<Rendered>, Option<DocId>)> = Vec::with_capacity(old_n + fresh_docs.len());
+    for (i, (d, r)) in old_docs.ids().zip(old_docs.into_iter().zip(old_rendered)) {
         if !changed_old.contains(&i) {
             let keep = (!rerender_old.contains(&i)).then_some(r);
             entries.push((d, keep, Some(i)));
@@ -439,10 +439,10 @@ fn assemble(
     entries.extend(fresh_docs.into_values().map(|d| (d, None, None)));
     // Mostly sorted already, which the standard sort handles in linear time.
     entries.sort_by(|a, b| a.0.source.cmp(&b.0.source));
-    let mut old_to_new: Vec<Option<usize>> = vec![None; old_n];
+    let mut old_to_new: PerDoc<Option<DocId>> = vec![None; old_n].into();
     for (n, (_, _, old)) in entries.iter().enumerate() {
         if let Some(o) = old {
-            old_to_new[*o] = Some(n);
+            old_to_new[*o] = Some(DocId::new(n));
         }
     }
 
@@ -460,8 +460,8 @@ fn assemble(
         site.assets.sort_by(|a, b| a.source.cmp(&b.source));
     }
 
-    let mut docs = Vec::with_capacity(entries.len());
-    let mut rendered: Vec<Option<Rendered>> = Vec::with_capacity(entries.len());
+    let mut docs = PerDoc::new();
+    let mut rendered: PerDoc<Option<Rendered>> = PerDoc::new();
     for (d, r, _) in entries {
         docs.push(d);
         rendered.push(r);
@@ -504,7 +504,7 @@ struct Listed {
 }
 
 impl Listed {
-    fn of(site: &Site, i: usize) -> Listed {
+    fn of(site: &Site, i: DocId) -> Listed {
         let d = &site.docs[i];
         Listed {
             id: d.id.clone(),
@@ -528,9 +528,9 @@ struct View {
     shown_on: BTreeSet<(u8, String)>,
 }
 
-fn view(site: &Site, i: usize) -> View {
+fn view(site: &Site, i: DocId) -> View {
     let g = &site.graph;
-    let url = |j: &usize| site.docs[*j].url.clone();
+    let url = |j: &DocId| site.docs[*j].url.clone();
     let mut shown_on = BTreeSet::new();
     shown_on.extend(g.outgoing[i].iter().map(|j| (0, url(j))));
     shown_on.extend(g.related[i].iter().map(|j| (1, url(j))));
@@ -589,7 +589,12 @@ mod tests {
     fn assert_same(a: &Site, b: &Site) {
         let ids = |s: &Site| s.docs.iter().map(|d| d.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(a), ids(b));
-        for (i, (x, y)) in a.rendered.iter().zip(&b.rendered).enumerate() {
+        for (i, (x, y)) in a
+            .rendered
+            .iter_enumerated()
+            .zip(&b.rendered)
+            .map(|((i, x), y)| (i, (x, y)))
+        {
             assert_eq!(x.text, y.text);
             assert_eq!(x.anchors, y.anchors);
             assert_eq!(a.doc_html(i), b.doc_html(i));
@@ -649,7 +654,12 @@ mod tests {
         assert!(!a.structural);
         assert_eq!(a.reparsed, 1);
         assert_eq!(a.rerendered, 2, "b itself and a, which links to it");
-        assert!(site.doc_html(0).contains("Beta two (REC-B)"), "{}", site.doc_html(0));
+        let first = DocId::new(0);
+        assert!(
+            site.doc_html(first).contains("Beta two (REC-B)"),
+            "{}",
+            site.doc_html(first)
+        );
         // a links to it; a and c are its neighbours in the register, whose
         // previous/next links show its title.
         assert_eq!(
@@ -749,7 +759,9 @@ mod tests {
         let templates = crate::templates::Templates::load(&site.config).unwrap();
         let pages = |s: &Site| -> (crate::context::SiteData, HashMap<String, String>) {
             let shared = crate::context::SiteData::shared(s);
-            let map = (0..s.docs.len())
+            let map = s
+                .docs
+                .ids()
                 .filter(|&i| s.included[i])
                 .map(|i| {
                     let f = crate::pages::render_doc(s, &templates, &shared, i).unwrap();

@@ -6,7 +6,7 @@
 
 use crate::content::Document;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Status;
+use crate::model::{PerDoc, Status};
 use jiff::civil::Date;
 
 /// The last day document `d` is to be kept, when it says.
@@ -20,9 +20,14 @@ pub fn retain_until(d: &Document) -> Option<Date> {
 /// `retention-expired` notes: documents in the site (drafts aside) whose
 /// retention ended before `today`, with their disposition. Notes inform;
 /// they never fail a run.
-pub fn diagnostics(docs: &[Document], included: &[bool], until: &[Option<Date>], today: Date) -> Vec<Diagnostic> {
+pub fn diagnostics(
+    docs: &PerDoc<Document>,
+    included: &PerDoc<bool>,
+    until: &PerDoc<Option<Date>>,
+    today: Date,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (i, d) in docs.iter().enumerate() {
+    for (i, d) in docs.iter_enumerated() {
         let Some(end) = until[i] else { continue };
         if !included[i] || d.status == Status::Draft || end >= today {
             continue;

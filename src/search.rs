@@ -4,12 +4,13 @@
 //! rendered, so each document's Markdown is parsed once.
 
 use crate::layout::{Export, SiteFile};
+use crate::model::{DocId, PerDoc};
 use crate::site::Site;
 use serde_json::json;
 
 /// The search index files from the entries a build collected while
 /// rendering the document pages (see [`search_index_from`]).
-pub fn files_from(site: &Site, entries: Vec<Option<SearchEntry>>) -> Vec<SiteFile> {
+pub fn files_from(site: &Site, entries: PerDoc<Option<SearchEntry>>) -> Vec<SiteFile> {
     files(index_from(site, entries))
 }
 
@@ -218,11 +219,12 @@ pub fn index(site: &Site) -> Vec<u8> {
     use rayon::prelude::*;
     // The body text is derived here and dropped at once: it is as large as
     // the sources.
-    let entries = (0..site.docs.len())
+    let entries: Vec<Option<SearchEntry>> = (0..site.docs.len())
         .into_par_iter()
+        .map(DocId::new)
         .map(|i| site.included[i].then(|| entry(site, i, &site.doc_text(i))))
         .collect();
-    index_from(site, entries)
+    index_from(site, entries.into())
 }
 
 /// What the search index keeps of one document: its excerpt, and its
@@ -234,7 +236,7 @@ pub struct SearchEntry {
 }
 
 /// The search entry of document `i` from its body `text`.
-pub fn entry(site: &Site, i: usize, text: &str) -> SearchEntry {
+pub fn entry(site: &Site, i: DocId, text: &str) -> SearchEntry {
     use std::collections::HashSet;
     let head = excerpt(text, SEARCH_EXCERPT_CHARS);
     let mut excerpt = head.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -273,7 +275,7 @@ pub fn entry(site: &Site, i: usize, text: &str) -> SearchEntry {
 
 /// The search index from the entries of the documents (by document index;
 /// `None` for documents left out of the site).
-pub fn index_from(site: &Site, mut entries: Vec<Option<SearchEntry>>) -> Vec<u8> {
+pub fn index_from(site: &Site, mut entries: PerDoc<Option<SearchEntry>>) -> Vec<u8> {
     use rayon::prelude::*;
     use std::collections::HashMap;
     let order = site.register_order();

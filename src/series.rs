@@ -8,7 +8,7 @@ use crate::config::{Config, SeriesConfig, CONFIG_FILE};
 use crate::content::Document;
 use crate::dates::Interval;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Status;
+use crate::model::{DocId, PerDoc, Status};
 use jiff::civil::Date;
 use serde::Serialize;
 
@@ -55,9 +55,9 @@ pub struct Series {
     pub clauses: Vec<ClauseRef>,
     /// Its documents in the site, by date (oldest first); drafts and
     /// future-dated ones included (they do not count as evidence).
-    pub instances: Vec<usize>,
+    pub instances: Vec<DocId>,
     /// The latest approved (or retired) instance dated on or before today.
-    pub latest: Option<usize>,
+    pub latest: Option<DocId>,
     /// `latest`'s date + `every`.
     pub due: Option<Date>,
     /// `due` + `grace`: after it the series is overdue.
@@ -78,13 +78,13 @@ pub fn counts(doc: &Document, today: Date) -> bool {
 pub fn compute(
     config: &Config,
     cats: &Catalogues,
-    docs: &[Document],
-    included: &[bool],
+    docs: &PerDoc<Document>,
+    included: &PerDoc<bool>,
     today: Date,
 ) -> (Vec<Series>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); config.series.len()];
-    for (i, d) in docs.iter().enumerate() {
+    let mut members: Vec<Vec<DocId>> = vec![Vec::new(); config.series.len()];
+    for (i, d) in docs.iter_enumerated() {
         let Some(key) = &d.series else { continue };
         if !included[i] || d.date.is_none() {
             continue;
@@ -135,7 +135,7 @@ pub fn compute(
                 }
             })
             .collect();
-        let date = |i: usize| docs[i].date.as_ref().map(|d| d.value);
+        let date = |i: DocId| docs[i].date.as_ref().map(|d| d.value);
         instances.sort_by_key(|&i| (date(i), docs[i].id.clone()));
         let latest = instances.iter().rev().copied().find(|&i| counts(&docs[i], today));
         let due = latest.and_then(|i| sc.every.add_to(date(i)?));

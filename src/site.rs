@@ -12,7 +12,7 @@ use crate::diagnostics::{self, Code, Diagnostic, Severity};
 use crate::history::{History, Identity};
 use crate::links::{self, DocResolver, Graph, Index};
 use crate::markdown::{self, LinkTarget, Rendered};
-use crate::model::{DocType, Status};
+use crate::model::{DocId, DocType, PerDoc, Status};
 use crate::reviews::{self, Review, ReviewInput, ReviewStatus};
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -47,16 +47,16 @@ pub struct Site {
     pub config: Config,
     pub cats: Catalogues,
     pub options: BuildOptions,
-    pub docs: Vec<Document>,
+    pub docs: PerDoc<Document>,
     /// False for documents left out of the output (`--no-drafts`).
-    pub included: Vec<bool>,
+    pub included: PerDoc<bool>,
     pub assets: Vec<Asset>,
     pub index: Index,
-    pub rendered: Vec<Rendered>,
+    pub rendered: PerDoc<Rendered>,
     pub graph: Graph,
-    pub reviews: Vec<Review>,
+    pub reviews: PerDoc<Review>,
     /// Until when each document is kept (`retention::retain_until`).
-    pub retention: Vec<Option<Date>>,
+    pub retention: PerDoc<Option<Date>>,
     /// Each configured record series relative to today.
     pub series: Vec<crate::series::Series>,
     /// Open findings raised in records, by due date.
@@ -80,17 +80,17 @@ pub struct Site {
     pub timings: Timings,
     /// The included documents in register order, and each document's
     /// place in it (for previous/next links).
-    order: Vec<usize>,
-    rank: Vec<Option<usize>>,
+    order: Vec<DocId>,
+    rank: PerDoc<Option<usize>>,
 }
 
 /// What reading the files gives, before anything is derived from the
 /// documents together.
 pub struct Parsed {
-    pub docs: Vec<Document>,
+    pub docs: PerDoc<Document>,
     pub assets: Vec<Asset>,
     /// A kept link scan per document (`None`: scan its Markdown).
-    pub rendered: Vec<Option<Rendered>>,
+    pub rendered: PerDoc<Option<Rendered>>,
     /// A kept index, when the ids, paths and assets are the same as those
     /// it was built from.
     pub index: Option<Index>,
@@ -131,7 +131,7 @@ impl Site {
         );
         let t = timings.record(if config.history { "load + history" } else { "load" }, t);
         let mut file_diags = content.diags;
-        let docs = dedupe_ids(content.docs, &mut file_diags);
+        let docs: PerDoc<Document> = dedupe_ids(content.docs, &mut file_diags).into();
         let t = timings.record("validate", t);
         let (control, identity) = match history {
             Some(loaded) => match loaded {
@@ -191,21 +191,24 @@ impl Site {
         } = parsed;
         let mut diags = file_diags.clone();
         diags.extend(crate::layout::collisions(&config, &cats, &docs, &assets));
-        let included: Vec<bool> = docs
+        let included: PerDoc<bool> = docs
             .iter()
             .map(|d| options.drafts || d.status != Status::Draft)
             .collect();
         let index = index.unwrap_or_else(|| Index::new(&docs, &assets));
-        let rendered: Vec<Rendered> = rendered
+        let rendered: PerDoc<Rendered> = rendered
+            .into_vec()
             .into_par_iter()
             .enumerate()
             .map(|(i, kept)| {
+                let i = DocId::new(i);
                 kept.unwrap_or_else(|| {
                     let resolver = resolver(&config, &cats, &docs, &index, i, &config.base_url);
                     markdown::render(docs[i].body(), &docs[i].title, &resolver, false)
                 })
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         let t = timings.record("markdown", t);
         let (graph, link_diags) = links::graph(&docs, &rendered, &index);
         diags.extend(link_diags);
@@ -214,7 +217,7 @@ impl Site {
         let t = timings.record("links", t);
         let reviews = review_all(&config, &docs, options.today);
         diags.extend(review_diagnostics(&docs, &reviews));
-        let retention: Vec<Option<Date>> = docs.iter().map(crate::retention::retain_until).collect();
+        let retention: PerDoc<Option<Date>> = docs.iter().map(crate::retention::retain_until).collect();
         diags.extend(crate::retention::diagnostics(
             &docs,
             &included,
@@ -241,9 +244,9 @@ impl Site {
         diags.extend(unused);
         diagnostics::sort(&mut diags);
         timings.record("coverage+reviews+approvals", t);
-        let mut order: Vec<usize> = (0..docs.len()).filter(|&i| included[i]).collect();
+        let mut order: Vec<DocId> = docs.ids().filter(|&i| included[i]).collect();
         order.sort_by_cached_key(|&i| (docs[i].doc_type, natural_key(&docs[i].id)));
-        let mut rank = vec![None; docs.len()];
+        let mut rank: PerDoc<Option<usize>> = vec![None; docs.len()].into();
         for (k, &i) in order.iter().enumerate() {
             rank[i] = Some(k);
         }
@@ -276,7 +279,7 @@ impl Site {
 
     /// The HTML of document `i`'s body for its own page. Produced on demand
     /// (not kept in the site) so memory stays flat on large handbooks.
-    pub fn doc_html(&self, i: usize) -> String {
+    pub fn doc_html(&self, i: DocId) -> String {
         self.doc_html_from(i, &self.docs[i].url)
     }
 
@@ -285,30 +288,37 @@ impl Site {
     /// diagnostics quote files from disk. Bodies render empty afterwards,
     /// so only a build about to finish calls this.
     pub fn release_sources(&mut self) {
-        self.docs.par_iter_mut().for_each(|d| d.text = String::new());
+        for d in self.docs.iter_mut() {
+            d.text = String::new();
+        }
     }
 
     /// The plain text of document `i`'s body, for the search index.
-    pub fn doc_text(&self, i: usize) -> String {
+    pub fn doc_text(&self, i: DocId) -> String {
         let doc = &self.docs[i];
         markdown::text(doc.body(), &doc.title, &self.resolver(i, ""))
     }
 
-    fn resolver<'a>(&'a self, i: usize, base_url: &'a str) -> DocResolver<'a> {
+    fn resolver<'a>(&'a self, i: DocId, base_url: &'a str) -> DocResolver<'a> {
         resolver(&self.config, &self.cats, &self.docs, &self.index, i, base_url)
     }
 
     /// The HTML of document `i`'s body for a page in site directory `dir`
     /// (relative links depend on where the page is).
-    pub fn doc_html_from(&self, i: usize, dir: &str) -> String {
+    pub fn doc_html_from(&self, i: DocId, dir: &str) -> String {
         let doc = &self.docs[i];
         let root = self.config.root_from(dir);
         let html = markdown::render(doc.body(), &doc.title, &self.resolver(i, &root), true).html;
         self.unlink_excluded(i, &root, html)
     }
 
+    /// The document with this id.
+    pub fn doc_by_id(&self, id: &str) -> Option<DocId> {
+        self.index.by_id.get(id).copied()
+    }
+
     /// Document `i`'s body HTML for its own page, and its plain text.
-    pub fn doc_html_and_text(&self, i: usize) -> (String, String) {
+    pub fn doc_html_and_text(&self, i: DocId) -> (String, String) {
         let doc = &self.docs[i];
         let root = self.config.root_from(&doc.url);
         let (html, text) = markdown::html_and_text(doc.body(), &doc.title, &self.resolver(i, &root));
@@ -317,7 +327,7 @@ impl Site {
 
     /// Links to documents left out of the site would be dead: keep their
     /// text, drop the href. The scan knows which links those are.
-    fn unlink_excluded(&self, i: usize, root: &str, html: String) -> String {
+    fn unlink_excluded(&self, i: DocId, root: &str, html: String) -> String {
         let excluded: Vec<String> = self.rendered[i]
             .links
             .iter()
@@ -337,7 +347,7 @@ impl Site {
 
     /// The commits that changed document `i`, newest first (none without
     /// Git history).
-    pub fn commits_of(&self, i: usize) -> impl Iterator<Item = &crate::history::Commit> {
+    pub fn commits_of(&self, i: DocId) -> impl Iterator<Item = &crate::history::Commit> {
         self.control.iter().flat_map(move |c| {
             c.history
                 .changes(&self.docs[i].file)
@@ -347,7 +357,7 @@ impl Site {
     }
 
     /// When document `i` last changed in Git (`YYYY-MM-DD`).
-    pub fn last_changed(&self, i: usize) -> Option<String> {
+    pub fn last_changed(&self, i: DocId) -> Option<String> {
         self.commits_of(i).next().map(|c| c.date.to_string())
     }
 
@@ -369,12 +379,12 @@ impl Site {
     }
 
     /// Documents in register order: by type (as listed in the SPEC), then id.
-    pub fn register_order(&self) -> Vec<usize> {
+    pub fn register_order(&self) -> Vec<DocId> {
         self.order.clone()
     }
 
     /// The documents before and after `i` in register order.
-    pub fn neighbours(&self, i: usize) -> (Option<usize>, Option<usize>) {
+    pub fn neighbours(&self, i: DocId) -> (Option<DocId>, Option<DocId>) {
         match self.rank.get(i).copied().flatten() {
             Some(k) => (k.checked_sub(1).map(|p| self.order[p]), self.order.get(k + 1).copied()),
             None => (None, None),
@@ -384,7 +394,7 @@ impl Site {
     /// The documents of the print handbook, in register order: drafts and
     /// retired documents only when `[print]` (or `smsdoc pdf --drafts
     /// --retired`) asks for them, so a printed copy holds what is in force.
-    pub fn print_order(&self) -> Vec<usize> {
+    pub fn print_order(&self) -> Vec<DocId> {
         let p = &self.config.print;
         self.register_order()
             .into_iter()
@@ -404,7 +414,8 @@ impl Site {
             if printed {
                 return 0;
             }
-            (0..self.docs.len())
+            self.docs
+                .ids()
                 .filter(|&i| self.included[i] && self.docs[i].status == status)
                 .count()
         };
@@ -413,7 +424,7 @@ impl Site {
 
     pub fn count_by_type(&self) -> Vec<(DocType, usize)> {
         let mut counts: HashMap<DocType, usize> = HashMap::new();
-        for (i, d) in self.docs.iter().enumerate() {
+        for (i, d) in self.docs.iter_enumerated() {
             if self.included[i] {
                 *counts.entry(d.doc_type).or_default() += 1;
             }
@@ -426,7 +437,7 @@ impl Site {
 
     pub fn count_by_status(&self) -> [(Status, usize); 3] {
         let mut c = [(Status::Approved, 0), (Status::Draft, 0), (Status::Retired, 0)];
-        for (i, d) in self.docs.iter().enumerate() {
+        for (i, d) in self.docs.iter_enumerated() {
             if self.included[i] {
                 if let Some(e) = c.iter_mut().find(|(s, _)| *s == d.status) {
                     e.1 += 1;
@@ -439,7 +450,7 @@ impl Site {
     /// Review counts over approved documents (drafts are reported apart).
     pub fn review_counts(&self) -> ReviewCounts {
         let mut c = ReviewCounts::default();
-        for (i, r) in self.reviews.iter().enumerate() {
+        for (i, r) in self.reviews.iter_enumerated() {
             if !self.included[i] || self.docs[i].status != Status::Approved {
                 continue;
             }
@@ -468,9 +479,9 @@ pub struct ReviewCounts {
 fn resolver<'a>(
     config: &'a Config,
     cats: &'a Catalogues,
-    docs: &'a [Document],
+    docs: &'a PerDoc<Document>,
     index: &'a Index,
-    i: usize,
+    i: DocId,
     base_url: &'a str,
 ) -> DocResolver<'a> {
     DocResolver {
@@ -531,7 +542,7 @@ fn dedupe_ids(docs: Vec<Document>, diags: &mut Vec<Diagnostic>) -> Vec<Document>
     out
 }
 
-pub fn review_all(config: &Config, docs: &[Document], today: Date) -> Vec<Review> {
+pub fn review_all(config: &Config, docs: &PerDoc<Document>, today: Date) -> PerDoc<Review> {
     docs.iter()
         .map(|d| {
             // Records are kept, not reviewed: no review date, no findings.
@@ -579,12 +590,17 @@ fn unlink(html: &str, urls: &[String]) -> String {
 
 /// Warnings for links from included documents to ones left out of the
 /// site (drafts with `--no-drafts`); such links are shown as plain text.
-pub fn excluded_link_diagnostics(docs: &[Document], rendered: &[Rendered], included: &[bool]) -> Vec<Diagnostic> {
+pub fn excluded_link_diagnostics(
+    docs: &PerDoc<Document>,
+    rendered: &PerDoc<Rendered>,
+    included: &PerDoc<bool>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (i, (doc, r)) in docs.iter().zip(rendered).enumerate() {
+    for (i, doc) in docs.iter_enumerated() {
         if !included[i] {
             continue;
         }
+        let r = &rendered[i];
         let mut lines: Option<diagnostics::LineIndex> = None;
         for l in &r.links {
             let markdown::LinkTarget::Doc(t) = l.resolved.target else {
@@ -619,7 +635,7 @@ fn days_text(n: i64) -> String {
 
 /// `review-*` warnings for approved documents. Drafts are not yet in force
 /// and retired ones no longer are, so neither is reported.
-pub fn review_diagnostics(docs: &[Document], reviews: &[Review]) -> Vec<Diagnostic> {
+pub fn review_diagnostics(docs: &PerDoc<Document>, reviews: &PerDoc<Review>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (d, r) in docs.iter().zip(reviews) {
         if d.status != Status::Approved {

@@ -8,6 +8,7 @@
 //! documents are loaded once.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use smsdoc::model::{DocId, PerDoc};
 use smsdoc::catalogue::{Catalogue, Catalogues};
 use smsdoc::config::Config;
 use smsdoc::content::Document;
@@ -109,9 +110,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let s = setup();
     let (doc, file_diags) = parse(s, "procedures/fuzzed.md", text);
-    let mut docs = s.fixed.clone();
-    docs.extend(doc);
-    let fuzzed = docs.len() - 1;
+    let mut docs: PerDoc<_> = s.fixed.clone().into();
+    if let Some(d) = doc {
+        docs.push(d);
+    }
+    let fuzzed = DocId::new(docs.len() - 1);
     let parsed = Parsed {
         rendered: docs.iter().map(|_| None).collect(),
         docs,

@@ -8,6 +8,7 @@ use super::watch::Notifier;
 use crate::context::SiteData;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::layout::{FileData, MemorySink, Sink, SiteFile};
+use crate::model::DocId;
 use crate::pages;
 use crate::site::Site;
 use crate::templates::Templates;
@@ -105,7 +106,9 @@ pub(super) fn render_full(site: &Site, templates: &Templates) -> Result<(Delta, 
     let published = Published {
         shared,
         list_ctx,
-        doc_pages: (0..site.docs.len())
+        doc_pages: site
+            .docs
+            .ids()
             .filter(|&i| site.included[i])
             .map(|i| format!("{}index.html", site.docs[i].url))
             .collect(),
@@ -146,11 +149,13 @@ pub(super) fn render_docs(
     // save in a 10,000-document handbook renders one or a few). Otherwise
     // compare the pages and assets with the published ones as well.
     let (todo, mut removes, by_page) = if pending.layout {
-        let by_page: HashMap<String, usize> = (0..site.docs.len())
+        let by_page: HashMap<String, DocId> = site
+            .docs
+            .ids()
             .filter(|&i| site.included[i])
             .map(|i| (format!("{}index.html", site.docs[i].url), i))
             .collect();
-        let mut todo: BTreeSet<usize> = pending.pages.iter().filter_map(|p| by_page.get(p).copied()).collect();
+        let mut todo: BTreeSet<DocId> = pending.pages.iter().filter_map(|p| by_page.get(p).copied()).collect();
         todo.extend(
             by_page
                 .iter()
@@ -165,8 +170,8 @@ pub(super) fn render_docs(
             .collect();
         (todo.into_iter().collect(), removes, Some(by_page))
     } else {
-        let by_url: HashMap<&str, usize> = site.docs.iter().enumerate().map(|(i, d)| (d.url.as_str(), i)).collect();
-        let todo: Vec<usize> = pending
+        let by_url: HashMap<&str, DocId> = site.docs.iter_enumerated().map(|(i, d)| (d.url.as_str(), i)).collect();
+        let todo: Vec<DocId> = pending
             .pages
             .iter()
             .filter_map(|p| by_url.get(p.strip_suffix("index.html").unwrap_or(p)).copied())

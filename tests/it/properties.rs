@@ -404,7 +404,7 @@ proptest! {
         let da: Vec<String> = a.diags.iter().map(|d| format!("{d:?}")).collect();
         let db: Vec<String> = b.diags.iter().map(|d| format!("{d:?}")).collect();
         prop_assert_eq!(da, db, "diagnostics differ between two loads");
-        for i in 0..a.docs.len() {
+        for i in a.docs.ids() {
             let html = a.doc_html(i);
             if let Err(e) = well_formed(&html) {
                 return Err(TestCaseError::fail(format!("{}: {e}\n{html}", a.docs[i].file.display())));

@@ -58,11 +58,7 @@ fn every_page_kind_has_a_pinned_context() {
             insta::assert_json_snapshot!(name, ctx, { ".site.generator" => "[generator]" });
             assert!(!path.is_empty());
         }
-        let incident = site
-            .docs
-            .iter()
-            .position(|d| d.id == "PRO-001")
-            .expect("the fixture has PRO-001");
+        let incident = site.doc_by_id("PRO-001").expect("the fixture has PRO-001");
         let doc = smsdoc::pages::document_context(&site, &shared, incident, site.doc_html(incident));
         insta::assert_json_snapshot!("context-page", doc, { ".site.generator" => "[generator]" });
         let print = PageContext {
@@ -83,7 +79,7 @@ fn every_page_kind_has_a_pinned_context() {
             .find(|(path, _, _)| path == "series/management-review/index.html")
             .expect("a page per series");
         insta::assert_json_snapshot!("context-series", series, { ".site.generator" => "[generator]" });
-        let minutes = site.docs.iter().position(|d| d.id == "REC-001").expect("REC-001");
+        let minutes = site.doc_by_id("REC-001").expect("REC-001");
         let doc = smsdoc::pages::document_context(&site, &shared, minutes, site.doc_html(minutes));
         insta::assert_json_snapshot!("context-page-record", doc, { ".site.generator" => "[generator]" });
     });
