@@ -44,40 +44,40 @@ impl Timings {
 
 #[derive(Debug, Clone)]
 pub struct Site {
-    pub config: Config,
-    pub cats: Catalogues,
-    pub options: BuildOptions,
-    pub docs: PerDoc<Document>,
+    pub(crate) config: Config,
+    pub(crate) cats: Catalogues,
+    pub(crate) options: BuildOptions,
+    pub(crate) docs: PerDoc<Document>,
     /// False for documents left out of the output (`--no-drafts`).
-    pub included: PerDoc<bool>,
-    pub assets: Vec<Asset>,
-    pub index: Index,
-    pub rendered: PerDoc<Rendered>,
-    pub graph: Graph,
-    pub reviews: PerDoc<Review>,
+    pub(crate) included: PerDoc<bool>,
+    pub(crate) assets: Vec<Asset>,
+    pub(crate) index: Index,
+    pub(crate) rendered: PerDoc<Rendered>,
+    pub(crate) graph: Graph,
+    pub(crate) reviews: PerDoc<Review>,
     /// Until when each document is kept (`retention::retain_until`).
-    pub retention: PerDoc<Option<Date>>,
+    pub(crate) retention: PerDoc<Option<Date>>,
     /// Each configured record series relative to today.
-    pub series: Vec<crate::series::Series>,
+    pub(crate) series: Vec<crate::series::Series>,
     /// Open findings raised in records, by due date.
-    pub findings: Vec<crate::findings::OpenFinding>,
+    pub(crate) findings: Vec<crate::findings::OpenFinding>,
     /// Findings accepted by an exception (taken out of `diags`).
-    pub accepted: Vec<crate::exceptions::Accepted>,
-    pub coverage: Coverage,
+    pub(crate) accepted: Vec<crate::exceptions::Accepted>,
+    pub(crate) coverage: Coverage,
     /// The Statement of Applicability's decisions (`[[applicability]]`).
-    pub soa: Vec<crate::soa::Decision>,
+    pub(crate) soa: Vec<crate::soa::Decision>,
     /// Findings of reading and parsing single files (front matter, fields,
     /// I/O, duplicate ids): an update replaces those of the changed files
     /// and derives everything else again.
-    pub file_diags: Vec<Diagnostic>,
+    pub(crate) file_diags: Vec<Diagnostic>,
     /// Git history (none outside a repository or with `[history] enabled =
     /// false`), shared across preview updates.
-    pub control: Option<Arc<DocumentControl>>,
+    pub(crate) control: Option<Arc<DocumentControl>>,
     /// Which revision the site shows.
-    pub identity: Option<Identity>,
+    pub(crate) identity: Option<Identity>,
     /// Every finding (the files' and the derived ones), sorted.
-    pub diags: Vec<Diagnostic>,
-    pub timings: Timings,
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) timings: Timings,
     /// The included documents in register order, and each document's
     /// place in it (for previous/next links).
     order: Vec<DocId>,
@@ -310,6 +310,47 @@ impl Site {
         let root = self.config.root_from(dir);
         let html = markdown::render(doc.body(), &doc.title, &self.resolver(i, &root), true).html;
         self.unlink_excluded(i, &root, html)
+    }
+
+    /// The configuration the site was built with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// The clause catalogues in force.
+    pub fn cats(&self) -> &Catalogues {
+        &self.cats
+    }
+    pub fn options(&self) -> &BuildOptions {
+        &self.options
+    }
+    /// Every document read, in discovery order (including those left out
+    /// of the output: see [`Site::is_included`]).
+    pub fn docs(&self) -> &PerDoc<Document> {
+        &self.docs
+    }
+    /// Whether document `i` is in the output (`--no-drafts` leaves drafts out).
+    pub fn is_included(&self, i: DocId) -> bool {
+        self.included[i]
+    }
+    /// How many documents are in the output.
+    pub fn included_count(&self) -> usize {
+        self.included.iter().filter(|&&b| b).count()
+    }
+    /// Every finding, sorted (those accepted by an exception are in
+    /// [`Site::accepted`] instead).
+    pub fn diags(&self) -> &[Diagnostic] {
+        &self.diags
+    }
+    /// Findings accepted by an exception in smsdoc.toml.
+    pub fn accepted(&self) -> &[crate::exceptions::Accepted] {
+        &self.accepted
+    }
+    pub fn coverage(&self) -> &Coverage {
+        &self.coverage
+    }
+    /// How long each stage of the load took.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
     }
 
     /// The document with this id.

@@ -126,7 +126,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let site = Site::derive(s.config.clone(), s.cats.clone(), s.options.clone(), parsed, Timings::default());
     let shared = smsdoc::context::SiteData::shared(&site);
-    if site.included[fuzzed] {
+    if site.is_included(fuzzed) {
         let _ = smsdoc::pages::render_doc(&site, &s.templates, &shared, fuzzed);
     }
     // Beside the document's own page, one more output per input, chosen by
@@ -146,10 +146,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            let cited = site.docs[fuzzed]
+            let cited = site.docs()[fuzzed]
                 .clause_refs()
                 .next()
-                .map(|r| smsdoc::layout::clause_page_path(&site.cats, r));
+                .map(|r| smsdoc::layout::clause_page_path(&site.cats(), r));
             let pages = smsdoc::pages::overview_pages(&site);
             for page in pages.iter().filter(|p| Some(&p.path) == cited.as_ref()) {
                 if let Ok(ctx) = smsdoc::pages::context(&page.context(&site, &shared)) {

@@ -62,10 +62,7 @@ pub(crate) fn build(g: &Global, a: &BuildArgs) -> i32 {
             };
         }
     };
-    progress.show(&format!(
-        "rendering {} pages…",
-        thousands(site.included.iter().filter(|&&b| b).count())
-    ));
+    progress.show(&format!("rendering {} pages…", thousands(site.included_count())));
     let documents = smsdoc::pages::render_documents(&site, &templates, &staging);
     site.release_sources();
     let rendered = smsdoc::pages::render_rest(&site, &templates, &staging, documents);
@@ -97,7 +94,7 @@ pub(crate) fn build(g: &Global, a: &BuildArgs) -> i32 {
     if !g.quiet {
         eprintln!(
             "built {} in {:.2} s — {} → {}",
-            plural(site.included.iter().filter(|&&b| b).count(), "document"),
+            plural(site.included_count(), "document"),
             started.elapsed().as_secs_f64(),
             plural(site.warnings(), "warning"),
             out_dir.display()

@@ -23,13 +23,13 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
         Err(diags) => return check_stopped(g, a, &diags, &root),
     };
     load_templates(&mut site);
-    let failing = report::is_failing(&site.diags, fail_on_warnings);
+    let failing = report::is_failing(site.diags(), fail_on_warnings);
     let mut stdout = std::io::stdout().lock();
     match a.format {
         Format::Human => {
-            print_diags(g, &site.diags, &root);
+            print_diags(g, site.diags(), &root);
             if !g.quiet {
-                for a in &site.accepted {
+                for a in site.accepted() {
                     eprintln!("{}", report::accepted_line(a));
                 }
             }
@@ -40,20 +40,20 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
                 if site.notes() > 0 {
                     extra.push_str(&format!(", {}", plural(site.notes(), "note")));
                 }
-                if !site.accepted.is_empty() {
-                    extra.push_str(&format!(", {} accepted", thousands(site.accepted.len())));
+                if !site.accepted().is_empty() {
+                    extra.push_str(&format!(", {} accepted", thousands(site.accepted().len())));
                 }
                 // Required and expected documents are counted apart: a
                 // missing required one is never hidden in a percentage.
                 if !g.quiet {
-                    for sc in &site.coverage.standards {
+                    for sc in &site.coverage().standards {
                         let (r, e) = (&sc.required_totals, &sc.expected_totals);
                         if r.clauses + e.clauses == 0 {
                             continue;
                         }
                         eprintln!(
                             "{}: {} of {} present ({} missing), {} of {} expected present",
-                            site.cats.list[sc.catalogue].title,
+                            site.cats().list[sc.catalogue].title,
                             r.covered,
                             plural(r.clauses, "required document"),
                             r.gaps + r.draft_only,
@@ -65,7 +65,7 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
                 eprintln!(
                     "{} {} in {:.2} s — {}, {}{extra}",
                     if failing { "check failed:" } else { "checked" },
-                    plural(site.included.iter().filter(|&&b| b).count(), "document"),
+                    plural(site.included_count(), "document"),
                     started.elapsed().as_secs_f64(),
                     plural(site.errors(), "error"),
                     plural(site.warnings(), "warning"),
@@ -73,14 +73,14 @@ pub(crate) fn check(g: &Global, a: &CheckArgs) -> i32 {
             }
         }
         Format::Json => {
-            let v = report::json_report(Some(&site), &site.diags, site.options.today);
+            let v = report::json_report(Some(&site), site.diags(), site.options().today);
             let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Github => {
-            let _ = write!(stdout, "{}", report::github(&site.diags, &annotation_prefix(&root)));
+            let _ = write!(stdout, "{}", report::github(site.diags(), &annotation_prefix(&root)));
         }
         Format::Junit => {
-            let _ = write!(stdout, "{}", report::junit(Some(&site), &site.diags, fail_on_warnings));
+            let _ = write!(stdout, "{}", report::junit(Some(&site), site.diags(), fail_on_warnings));
         }
     }
     if failing {

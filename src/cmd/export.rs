@@ -68,7 +68,7 @@ pub(crate) fn export(g: &Global, a: &ExportArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let errors: Vec<Diagnostic> = site.diags.iter().filter(|d| d.is_error()).cloned().collect();
+    let errors: Vec<Diagnostic> = site.diags().iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         print_diags(g, &errors, &root);
     }

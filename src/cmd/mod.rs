@@ -241,10 +241,10 @@ fn load_checked(g: &Global, config: Config, c: &CommonArgs, fail_on_warnings: bo
     };
     let templates = load_templates(&mut site);
     progress.clear();
-    print_diags(g, &site.diags, &root);
+    print_diags(g, site.diags(), &root);
     // Template errors are among the findings, so they fail here too.
     match templates {
-        Some(t) if !report::is_failing(&site.diags, fail_on_warnings) => Checked::Ready(Box::new((site, t))),
+        Some(t) if !report::is_failing(site.diags(), fail_on_warnings) => Checked::Ready(Box::new((site, t))),
         _ => Checked::Failing(Box::new(site)),
     }
 }
@@ -253,7 +253,7 @@ fn load_checked(g: &Global, config: Config, c: &CommonArgs, fail_on_warnings: bo
 /// template override that does not parse would fail the build: `check`
 /// reports it too).
 fn load_templates(site: &mut Site) -> Option<Templates> {
-    match Templates::load(&site.config) {
+    match Templates::load(site.config()) {
         Ok(t) => Some(t),
         Err(d) => {
             site.add_diagnostics(d);
@@ -268,7 +268,7 @@ fn print_timings(g: &Global, site: &Site, extra: &[(&str, std::time::Duration)])
     }
     let mut err = std::io::stderr();
     for (name, d) in site
-        .timings
+        .timings()
         .phases
         .iter()
         .map(|(n, d)| (*n, *d))

@@ -88,7 +88,7 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
     };
     let progress = Progress::new(g);
     progress.show("rendering the print handbook…");
-    let rendered = smsdoc::output::Staging::new(&site.config.output_dir)
+    let rendered = smsdoc::output::Staging::new(&site.config().output_dir)
         .map_err(|d| vec![d])
         .and_then(|staging| {
             let documents = smsdoc::pages::render_documents(&site, &templates, &staging);
@@ -102,7 +102,7 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
         return EXIT_FINDINGS;
     }
     let printed = site.print_order();
-    let page = site.config.output_dir.join(smsdoc::layout::PRINT_PATH);
+    let page = site.config().output_dir.join(smsdoc::layout::PRINT_PATH);
     let timeout = Duration::from_secs(a.timeout.max(1));
     let pdf_file = scratch.path().join("handbook.pdf");
 
@@ -149,7 +149,7 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
     }
     let missing = printed
         .iter()
-        .filter(|&&i| !numbers.contains_key(&site.docs[i].id))
+        .filter(|&&i| !numbers.contains_key(&site.docs()[i].id))
         .count();
     if missing > 0 && !numbers.is_empty() {
         eprintln!(
@@ -170,7 +170,7 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
         return EXIT_FINDINGS;
     }
     if !g.quiet {
-        let p = &site.config.print;
+        let p = &site.config().print;
         let (drafts, retired) = site.left_out_of_print();
         let mut left_out = Vec::new();
         if drafts > 0 {

@@ -2,11 +2,11 @@
 //!
 //! The site is built once and held in memory ([`served`]); an HTTP server
 //! ([`server`], hyper on a tokio runtime in one background thread, with the
-//! rules of [`http`]) serves it. A watcher ([`watch`]) reports changed
-//! files; the rebuild loop on the calling thread ([`preview`]) updates the
-//! in-memory handbook incrementally ([`crate::rebuild`]), renders only what
-//! can have changed ([`render`]), swaps it in and tells open pages to
-//! reload ([`live`]). What happens is reported as [`Event`]s; the CLI
+//! rules of `http`) serves it. A watcher (`watch`) reports changed
+//! files; the rebuild loop on the calling thread (`preview`) updates the
+//! in-memory handbook incrementally (`crate::rebuild`), renders only what
+//! can have changed (`render`), swaps it in and tells open pages to
+//! reload (`live`). What happens is reported as [`Event`]s; the CLI
 //! prints them.
 
 pub mod http;

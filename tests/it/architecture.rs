@@ -130,7 +130,12 @@ fn every_library_module_is_declared_and_placed() {
     let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).expect("lib.rs");
     let declared: BTreeSet<&str> = lib
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("pub mod ")
+                .or_else(|| l.strip_prefix("pub(crate) mod "))?
+                .strip_suffix(';')
+        })
         .collect();
     let layered: BTreeSet<&str> = LAYERS.iter().flat_map(|l| l.iter().copied()).collect();
     assert_eq!(declared, layered, "src/lib.rs and LAYERS list different modules");

@@ -237,7 +237,7 @@ fn the_cli_build_writes_exactly_the_rendered_site() {
         drafts: true,
     };
     let site = smsdoc::site::Site::load(config, options).expect("site");
-    let templates = smsdoc::templates::Templates::load(&site.config).expect("templates");
+    let templates = smsdoc::templates::Templates::load(site.config()).expect("templates");
     let mut expected = std::collections::BTreeMap::new();
     for f in render_in_memory(&site, &templates).expect("renders") {
         let bytes = match f.data {

@@ -262,7 +262,7 @@ fn opts() -> BuildOptions {
 
 /// Every file of the site rendered in memory.
 fn render(site: &Site) -> BTreeMap<String, Vec<u8>> {
-    let templates = smsdoc::templates::Templates::load(&site.config).expect("built-in templates load");
+    let templates = smsdoc::templates::Templates::load(site.config()).expect("built-in templates load");
     let files = render_in_memory(site, &templates).expect("site renders");
     let mut out = BTreeMap::new();
     for f in files {
@@ -401,13 +401,13 @@ proptest! {
         std::fs::write(root.join("docs/img/a.png"), b"\x89PNG").expect("write");
         let a = Site::load(config(root), opts()).expect("site loads");
         let b = Site::load(config(root), opts()).expect("site loads");
-        let da: Vec<String> = a.diags.iter().map(|d| format!("{d:?}")).collect();
-        let db: Vec<String> = b.diags.iter().map(|d| format!("{d:?}")).collect();
+        let da: Vec<String> = a.diags().iter().map(|d| format!("{d:?}")).collect();
+        let db: Vec<String> = b.diags().iter().map(|d| format!("{d:?}")).collect();
         prop_assert_eq!(da, db, "diagnostics differ between two loads");
-        for i in a.docs.ids() {
+        for i in a.docs().ids() {
             let html = a.doc_html(i);
             if let Err(e) = well_formed(&html) {
-                return Err(TestCaseError::fail(format!("{}: {e}\n{html}", a.docs[i].file.display())));
+                return Err(TestCaseError::fail(format!("{}: {e}\n{html}", a.docs()[i].file.display())));
             }
         }
         let (fa, fb) = (render(&a), render(&b));
