@@ -1611,3 +1611,139 @@ fn past_the_connection_cap_idle_connections_make_room_and_busy_ones_are_answered
     drop(idle);
     server.assert_serving();
 }
+
+// ---------------------------------------------------------------------------
+// Latency of concurrent GETs, measured by an asynchronous client
+
+/// `SMSDOC_LOAD_CLIENTS` (200) concurrent GETs of the site's pages for
+/// `SMSDOC_LOAD_SECS` (10) from one client thread (tokio tasks on a
+/// current-thread runtime), one connection per request unless
+/// `SMSDOC_STRESS_KEEPALIVE=1`. The storm's clients are 200 OS threads:
+/// on a 2-core machine their latency is mostly their own scheduling, not
+/// the server's; here the client is one thread, so the percentiles are the
+/// server's queueing and the kernel's. Figures to stderr and, with
+/// `SMSDOC_STRESS_REPORT`, as JSON. Run by `bench/serve_load.sh`; ignored
+/// in the normal suite (it only measures; the storm asserts).
+#[test]
+#[ignore = "a benchmark: run by bench/serve_load.sh"]
+fn concurrent_gets_latency() {
+    let cfg = StormConfig::from_env();
+    let var = |name: &str, default: f64| -> f64 {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")))
+    };
+    let clients = var("SMSDOC_LOAD_CLIENTS", 200.0) as usize;
+    let secs = var("SMSDOC_LOAD_SECS", 10.0);
+    let server = start_at(&cfg.bin, &cfg.source, &cfg.today, &[], |_| {});
+    let addr = server.addr;
+    let paths: Arc<Vec<String>> = Arc::new(sitemap_paths(&server));
+    let keep_alive = cfg.keep_alive;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let (mut latencies, failures): (Vec<u64>, usize) = runtime.block_on(async move {
+        let tasks: Vec<_> = (0..clients)
+            .map(|i| {
+                let paths = Arc::clone(&paths);
+                tokio::spawn(async move { load_client(addr, &paths, i as u64 + 1, deadline, keep_alive).await })
+            })
+            .collect();
+        let mut all = Vec::new();
+        let mut failed = 0;
+        for t in tasks {
+            let (l, f) = t.await.expect("a client task");
+            all.extend(l);
+            failed += f;
+        }
+        (all, failed)
+    });
+    latencies.sort_unstable();
+    let ms = |p: f64| percentile(&latencies, p);
+    let report = serde_json::json!({
+        "clients": clients,
+        "secs": secs,
+        "keep_alive": keep_alive,
+        "requests": latencies.len(),
+        "failed": failures,
+        "rps": latencies.len() as f64 / secs,
+        "p50_ms": ms(0.5),
+        "p90_ms": ms(0.9),
+        "p99_ms": ms(0.99),
+        "max_ms": latencies.last().map_or(0.0, |&us| us as f64 / 1000.0),
+    });
+    eprintln!("{report}");
+    if let Some(path) = &cfg.report {
+        std::fs::write(path, report.to_string()).expect("write the report");
+    }
+    assert_eq!(failures, 0, "failed requests");
+}
+
+/// One asynchronous client: GETs random pages until `deadline`; returns
+/// the latencies (µs) of complete 200 responses and the number of failures.
+async fn load_client(addr: SocketAddr, paths: &[String], seed: u64, deadline: Instant, keep_alive: bool) -> (Vec<u64>, usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let (mut latencies, mut failures) = (Vec::new(), 0);
+    let mut kept: Option<tokio::net::TcpStream> = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    while Instant::now() < deadline {
+        let path = &paths[rng.below(paths.len())];
+        let connection = if keep_alive { "keep-alive" } else { "close" };
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: {connection}\r\n\r\n");
+        let started = Instant::now();
+        let mut reusable = false;
+        let result: Result<(), String> = async {
+            let mut stream = match kept.take() {
+                Some(s) => s,
+                None => tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?,
+            };
+            stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
+            // Read the head, then exactly Content-Length bytes of body.
+            let mut got: Vec<u8> = Vec::new();
+            let (head_end, length) = loop {
+                let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err("closed before the head".into());
+                }
+                got.extend_from_slice(&buf[..n]);
+                if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&got[..i]).to_ascii_lowercase();
+                    if !head.starts_with("http/1.1 200") {
+                        return Err(head.lines().next().unwrap_or("").to_string());
+                    }
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .ok_or("no Content-Length")?;
+                    // A server that closes after each response is asked on
+                    // a new connection next time, as a browser would.
+                    reusable = !head.lines().any(|l| l.replace(' ', "") == "connection:close");
+                    break (i + 4, length);
+                }
+            };
+            let mut have = got.len() - head_end;
+            while have < length {
+                let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err("closed in the body".into());
+                }
+                have += n;
+            }
+            if keep_alive && reusable {
+                kept = Some(stream);
+            }
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => latencies.push(started.elapsed().as_micros() as u64),
+            Err(_) => failures += 1,
+        }
+    }
+    (latencies, failures)
+}
