@@ -175,6 +175,25 @@ fn csv_string(rows: Vec<Vec<String>>) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// The clause rows of one standard's coverage (its top-level headings
+/// aside), each with the ids of the documents in the site that cite it.
+fn clause_rows<'a>(
+    site: &'a Site,
+    sc: &'a crate::coverage::StandardCoverage,
+) -> impl Iterator<Item = (&'a crate::catalogue::Clause, &'a crate::coverage::Row, Vec<&'a str>)> + 'a {
+    let cat = &site.cats.list[sc.catalogue];
+    cat.clauses
+        .iter()
+        .zip(&sc.rows)
+        .filter(|(clause, _)| clause.parent.is_some())
+        .map(move |(clause, row)| {
+            let ids = in_site(site, &row.approved, &row.drafts)
+                .map(|i| site.docs[i].id.as_str())
+                .collect();
+            (clause, row, ids)
+        })
+}
+
 pub fn coverage_csv(site: &Site) -> String {
     let mut rows = vec![vec!["standard", "number", "title", "status", "documents"]
         .into_iter()
@@ -182,14 +201,7 @@ pub fn coverage_csv(site: &Site) -> String {
         .collect()];
     for sc in &site.coverage.standards {
         let cat = &site.cats.list[sc.catalogue];
-        for (c, clause) in cat.clauses.iter().enumerate() {
-            if clause.parent.is_none() {
-                continue;
-            }
-            let row = &sc.rows[c];
-            let ids: Vec<&str> = in_site(site, &row.approved, &row.drafts)
-                .map(|i| site.docs[i].id.as_str())
-                .collect();
+        for (clause, row, ids) in clause_rows(site, sc) {
             rows.push(vec![
                 cat.id.clone(),
                 clause.number.clone(),
@@ -213,14 +225,7 @@ pub fn coverage_md(site: &Site) -> String {
             sc.totals.clauses,
             sc.totals.percent()
         ));
-        for (c, clause) in cat.clauses.iter().enumerate() {
-            if clause.parent.is_none() {
-                continue;
-            }
-            let row = &sc.rows[c];
-            let ids: Vec<&str> = in_site(site, &row.approved, &row.drafts)
-                .map(|i| site.docs[i].id.as_str())
-                .collect();
+        for (clause, row, ids) in clause_rows(site, sc) {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 clause.number,

@@ -1629,10 +1629,9 @@ fn past_the_connection_cap_idle_connections_make_room_and_busy_ones_are_answered
 fn concurrent_gets_latency() {
     let cfg = StormConfig::from_env();
     let var = |name: &str, default: f64| -> f64 {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")))
+        std::env::var(name).ok().filter(|v| !v.is_empty()).map_or(default, |v| {
+            v.parse().unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+        })
     };
     let clients = var("SMSDOC_LOAD_CLIENTS", 200.0) as usize;
     let secs = var("SMSDOC_LOAD_SECS", 10.0);
@@ -1684,7 +1683,13 @@ fn concurrent_gets_latency() {
 
 /// One asynchronous client: GETs random pages until `deadline`; returns
 /// the latencies (µs) of complete 200 responses and the number of failures.
-async fn load_client(addr: SocketAddr, paths: &[String], seed: u64, deadline: Instant, keep_alive: bool) -> (Vec<u64>, usize) {
+async fn load_client(
+    addr: SocketAddr,
+    paths: &[String],
+    seed: u64,
+    deadline: Instant,
+    keep_alive: bool,
+) -> (Vec<u64>, usize) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let (mut latencies, mut failures) = (Vec::new(), 0);
