@@ -101,7 +101,7 @@ fn handle(stream: TcpStream, dir: &Path, prefix: &str, log: &Log) -> std::io::Re
     }
     let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let path = percent_decode(path);
+    let path = common::percent_decode(path);
     let file = path
         .strip_prefix(prefix)
         .filter(|rest| !rest.split('/').any(|seg| seg == ".."))
@@ -131,27 +131,6 @@ fn handle(stream: TcpStream, dir: &Path, prefix: &str, log: &Log) -> std::io::Re
     )?;
     out.write_all(&body)?;
     out.flush()
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn content_type(p: &Path) -> &'static str {
@@ -1442,27 +1421,28 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn browser_preview_reloads_only_the_changed_page_once_and_keeps_its_place() {
     let Some(b) = Browser::start() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("handbook");
-    common::copy_dir(&manifest_dir().join("tests/fixtures/serve/handbook"), &root);
-    let incident = root.join("docs/procedures/incident.md");
-    let mut text = std::fs::read_to_string(&incident).expect("incident.md");
-    // A page long enough to scroll, with a code block wider than the page.
-    text.push_str("\n```text\n");
-    text.push_str(&"wide ".repeat(200));
-    text.push_str("\n```\n");
-    for i in 0..60 {
-        text.push_str(&format!("\nParagraph {i} of a long procedure.\n"));
-    }
-    std::fs::write(&incident, &text).expect("write incident.md");
-    let served = common::spawn_serve(
-        Command::new(env!("CARGO_BIN_EXE_smsdoc"))
-            .args(["serve", "--port", "0", "--today", TODAY, "--root"])
-            .arg(&root),
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smsdoc"));
+    cmd.args(["serve", "--port", "0", "--today", TODAY]);
+    let mut text = String::new();
+    let served = common::ServedCopy::start(
+        &manifest_dir().join("tests/fixtures/serve/handbook"),
+        cmd,
+        |root| {
+            let incident = root.join("docs/procedures/incident.md");
+            text = std::fs::read_to_string(&incident).expect("incident.md");
+            // A page long enough to scroll, with a code block wider than the page.
+            text.push_str("\n```text\n");
+            text.push_str(&"wide ".repeat(200));
+            text.push_str("\n```\n");
+            for i in 0..60 {
+                text.push_str(&format!("\nParagraph {i} of a long procedure.\n"));
+            }
+            std::fs::write(&incident, &text).expect("write incident.md");
+        },
         Duration::from_secs(60),
     );
-    let mut child = served.child;
-    let base = format!("http://{}", served.addr.expect("the server printed its URL"));
+    let incident = served.root.join("docs/procedures/incident.md");
+    let base = format!("http://{}", served.addr);
     let ready = "return document.readyState === 'complete'";
     b.viewport(900, 500, false);
     b.goto(&format!("{base}/records/log/"));
@@ -1517,8 +1497,6 @@ fn browser_preview_reloads_only_the_changed_page_once_and_keeps_its_place() {
         json!(true),
         "a page that did not change was reloaded"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 // ---------------------------------------------------------------- PDF

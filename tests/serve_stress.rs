@@ -45,14 +45,14 @@
 mod common;
 
 use common::http::{connect, exchange, parse_buffer, read_response, Conn, Response};
-use common::{copy_dir, spawn_serve};
+use common::ServedCopy;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Any single wait for the server; a server that takes longer is broken.
@@ -71,54 +71,18 @@ const SCRIPT_TAG: &str = "<script src=\"/__smsdoc/live.js\"";
 // ---------------------------------------------------------------------------
 // The server
 
-/// A running `smsdoc serve`; killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    root: PathBuf,
-    stderr: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// A running `smsdoc serve` on a copy of a handbook.
+type Server = ServedCopy;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve/handbook")
 }
 
-/// Copies `source` to `<tmp>/handbook` (with `<tmp>/secret.txt` next to
-/// it), lets `prepare` change it, and starts `bin` there.
+/// Starts `bin` on a copy of `source` (see [`ServedCopy::start`]).
 fn start_at(bin: &Path, source: &Path, today: &str, extra: &[&str], prepare: impl FnOnce(&Path)) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("handbook");
-    copy_dir(source, &root);
-    std::fs::write(dir.path().join("secret.txt"), "TOP-SECRET-CONTENT").unwrap();
-    prepare(&root);
-    let served = spawn_serve(
-        Command::new(bin)
-            .args(["serve", "--port", "0", "--today", today])
-            .args(extra)
-            .arg("--root")
-            .arg(&root),
-        START_TIMEOUT,
-    );
-    let mut server = Server {
-        child: served.child,
-        addr: "127.0.0.1:1".parse().unwrap(),
-        root,
-        stderr: served.stderr,
-        _dir: dir,
-    };
-    match served.addr {
-        Some(a) => server.addr = a.parse().expect("the server prints host:port"),
-        None => panic!("the server printed no URL; stderr:\n{}", server.stderr()),
-    }
-    server
+    let mut cmd = Command::new(bin);
+    cmd.args(["serve", "--port", "0", "--today", today]).args(extra);
+    ServedCopy::start(source, cmd, prepare, START_TIMEOUT)
 }
 
 /// The debug binary on the small fixture handbook.
@@ -133,10 +97,6 @@ fn start(prepare: impl FnOnce(&Path)) -> Server {
 }
 
 impl Server {
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
     fn alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }

@@ -226,6 +226,56 @@ pub struct Served {
     pub addr: Option<String>,
 }
 
+/// `smsdoc serve` on a copy of a handbook, killed (and the copy removed)
+/// on drop: the preview-server tests' handle on a running server.
+pub struct ServedCopy {
+    pub child: Child,
+    pub addr: std::net::SocketAddr,
+    /// The copy the server watches (`<tmp>/handbook`).
+    pub root: PathBuf,
+    /// Everything it has written to stderr so far.
+    pub stderr: Arc<Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServedCopy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServedCopy {
+    /// Copies `source` to `<tmp>/handbook` (with `<tmp>/secret.txt` beside
+    /// it, which must never be served), lets `prepare` change the copy and
+    /// starts `cmd` (`smsdoc serve --port 0 …`; `--root` is added) there.
+    /// Panics with the server's stderr when it prints no URL in `timeout`.
+    pub fn start(source: &Path, mut cmd: Command, prepare: impl FnOnce(&Path), timeout: Duration) -> ServedCopy {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("handbook");
+        copy_dir(source, &root);
+        std::fs::write(dir.path().join("secret.txt"), "TOP-SECRET-CONTENT").expect("write secret.txt");
+        prepare(&root);
+        let served = spawn_serve(cmd.arg("--root").arg(&root), timeout);
+        let mut copy = ServedCopy {
+            child: served.child,
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+            root,
+            stderr: served.stderr,
+            _dir: dir,
+        };
+        match served.addr.and_then(|a| a.parse().ok()) {
+            Some(a) => copy.addr = a,
+            None => panic!("the server printed no URL; stderr:\n{}", copy.stderr()),
+        }
+        copy
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
 /// Spawns `cmd` (an `smsdoc serve`) with its output piped, collects its
 /// stderr in the background and waits up to `timeout` for the URL it
 /// prints on stdout.
@@ -488,13 +538,17 @@ fn check_attrs(attrs: &str) -> Result<(), String> {
 /// Today in the tests' fixed calendar unless a test says otherwise.
 pub const TODAY: &str = "2026-06-01";
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes decoded (invalid ones kept as written), lossily as UTF-8.
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;

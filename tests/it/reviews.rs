@@ -551,38 +551,23 @@ fn month_and_year_intervals_follow_the_calendar() {
     .collect();
     assert_eq!(got, want);
     // Due on the day itself is "due soon", the day after is overdue.
-    let (_, v) = hb.check_json("2026-02-28", &[]);
-    let d = with_code(&v, "review-due-soon")
-        .into_iter()
-        .find(|d| d["file"] == "docs/month-end.md")
-        .cloned()
-        .unwrap();
-    assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("is due for review on 2026-02-28 (today)"),
-        "{d}"
-    );
-    let (_, v) = hb.check_json("2026-02-27", &[]);
-    let d = with_code(&v, "review-due-soon")
-        .into_iter()
-        .find(|d| d["file"] == "docs/month-end.md")
-        .cloned()
-        .unwrap();
-    assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("is due for review on 2026-02-28 (in 1 day)"),
-        "{d}"
-    );
-    let (_, v) = hb.check_json("2026-03-01", &[]);
-    let d = with_code(&v, "review-overdue")
-        .into_iter()
-        .find(|d| d["file"] == "docs/month-end.md")
-        .cloned()
-        .unwrap();
+    let month_end = |today: &str, code: &str| {
+        let (_, v) = hb.check_json(today, &[]);
+        with_code(&v, code)
+            .into_iter()
+            .find(|d| d["file"] == "docs/month-end.md")
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code} for docs/month-end.md on {today}"))
+    };
+    for (today, when) in [("2026-02-28", "today"), ("2026-02-27", "in 1 day")] {
+        let d = month_end(today, "review-due-soon");
+        let message = d["message"].as_str().unwrap_or_default();
+        assert!(
+            message.ends_with(&format!("is due for review on 2026-02-28 ({when})")),
+            "{d}"
+        );
+    }
+    let d = month_end("2026-03-01", "review-overdue");
     assert_at(&d, "warning", "docs/month-end.md", 8, 16);
     assert!(
         d["message"]

@@ -5,12 +5,11 @@
 //! test ends, also when it fails.
 
 use crate::common::http::{self, Response};
-use crate::common::{copy_dir, spawn_serve};
+use crate::common::{copy_dir, ServedCopy};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Any single wait in these tests; a server that takes longer is broken.
@@ -18,22 +17,8 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Starting includes the first build of a debug binary.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A running `smsdoc serve`; killed on drop.
-struct Server {
-    child: Child,
-    /// `127.0.0.1:port`
-    addr: String,
-    root: PathBuf,
-    stderr: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// A running `smsdoc serve` on a copy of the fixture.
+type Server = ServedCopy;
 
 /// Copies the fixture to `<tmp>/handbook` (with `<tmp>/secret.txt` next to
 /// it), lets `prepare` change it, and starts the server there.
@@ -43,34 +28,16 @@ fn start_with(prepare: impl FnOnce(&Path), extra: &[&str]) -> Server {
 
 /// [`start_with`] with extra environment variables.
 fn start_env(prepare: impl FnOnce(&Path), extra: &[&str], env: &[(&str, String)]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("handbook");
-    copy_dir(
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smsdoc"));
+    cmd.args(["serve", "--port", "0", "--today", "2026-06-01"])
+        .args(extra)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    ServedCopy::start(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve/handbook"),
-        &root,
-    );
-    std::fs::write(dir.path().join("secret.txt"), "TOP-SECRET-CONTENT").unwrap();
-    prepare(&root);
-    let served = spawn_serve(
-        Command::new(env!("CARGO_BIN_EXE_smsdoc"))
-            .args(["serve", "--port", "0", "--today", "2026-06-01"])
-            .args(extra)
-            .arg("--root")
-            .arg(&root)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str()))),
+        cmd,
+        prepare,
         START_TIMEOUT,
-    );
-    let server = Server {
-        child: served.child,
-        addr: served.addr.unwrap_or_default(),
-        root,
-        stderr: served.stderr,
-        _dir: dir,
-    };
-    if server.addr.is_empty() {
-        panic!("the server printed no URL; stderr:\n{}", server.stderr());
-    }
-    server
+    )
 }
 
 fn start() -> Server {
@@ -78,14 +45,11 @@ fn start() -> Server {
 }
 
 impl Server {
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
     fn get(&self, path: &str) -> Response {
         self.raw(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
     }
     fn raw(&self, request: &[u8]) -> Response {
-        http::exchange(&self.addr, request).unwrap_or_else(|e| {
+        http::exchange(self.addr, request).unwrap_or_else(|e| {
             panic!(
                 "{:?}: {e}\n--- stderr\n{}",
                 String::from_utf8_lossy(&request[..request.len().min(80)]),
@@ -135,7 +99,7 @@ impl Server {
     }
 }
 
-fn connect(addr: &str) -> TcpStream {
+fn connect(addr: &std::net::SocketAddr) -> TcpStream {
     http::connect(addr).unwrap()
 }
 
