@@ -109,14 +109,9 @@ impl Catalogue {
     /// Parses a catalogue file. `origin` names it in diagnostics, which
     /// point at the line and column of the entry or value concerned.
     pub fn parse(text: &str, origin: &Path) -> Result<Catalogue, Vec<Diagnostic>> {
-        let file = origin.to_path_buf();
-        let err = |pos: Pos, msg: String, help: &str| {
-            Diagnostic::error(Code::Config, msg)
-                .at(file.clone(), pos.line, pos.column)
-                .help(help.to_string())
-        };
+        let err = InFile(origin);
         let doc = frontmatter::parse_yaml_file(text, "catalogue").map_err(|e| {
-            vec![err(
+            vec![err.at(
                 e.pos,
                 e.message,
                 "the catalogue format is described in the README (standard, clauses, required_documents)",
@@ -124,7 +119,7 @@ impl Catalogue {
         })?;
         let standard = field(&doc, "standard");
         let Some(id) = standard.and_then(|s| field_text(s, "id")) else {
-            return Err(vec![err(
+            return Err(vec![err.at(
                 standard.map_or(doc.pos, |s| s.pos),
                 "catalogue has no `standard.id`".into(),
                 "add `standard: {id: my-framework:2026, title: \"My framework\"}`",
@@ -140,13 +135,25 @@ impl Catalogue {
             index: HashMap::new(),
         };
         let mut diags = Vec::new();
+        cat.read_clauses(&doc, &err, &mut diags);
+        cat.read_required(&doc, &err, &mut diags);
+        if diags.is_empty() {
+            Ok(cat)
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// `clauses` and `annex_a` (numbered `A.…`): each entry once, its parent
+    /// listed before it; depths follow.
+    fn read_clauses(&mut self, doc: &Node, err: &InFile, diags: &mut Vec<Diagnostic>) {
         let mut pending_parents: Vec<(usize, String)> = Vec::new();
         // Where each clause's entry is, for findings about it.
         let mut clause_pos: Vec<Pos> = Vec::new();
         for (section, prefix) in [("clauses", ""), ("annex_a", "A.")] {
-            let Some(list) = field(&doc, section).and_then(list_of) else {
+            let Some(list) = field(doc, section).and_then(list_of) else {
                 if section == "clauses" {
-                    diags.push(err(
+                    diags.push(err.at(
                         doc.pos,
                         "catalogue has no `clauses` list".into(),
                         "add `clauses:` with entries `{number: \"1\", title: \"…\", parent: …}`",
@@ -156,7 +163,7 @@ impl Catalogue {
             };
             for entry in list {
                 let Some(number) = field(entry, "number").and_then(Node::as_text) else {
-                    diags.push(err(
+                    diags.push(err.at(
                         entry.pos,
                         format!("a `{section}` entry has no `number`"),
                         "every entry needs number and title",
@@ -166,27 +173,27 @@ impl Catalogue {
                 let number = format!("{prefix}{number}");
                 let title = field_text(entry, "title").unwrap_or_default();
                 if title.is_empty() {
-                    diags.push(err(
+                    diags.push(err.at(
                         entry.pos,
                         format!("clause {number} has no title"),
                         "every entry needs number and title",
                     ));
                 }
-                if cat.index.contains_key(&number) {
-                    diags.push(err(
+                if self.index.contains_key(&number) {
+                    diags.push(err.at(
                         entry.pos,
                         format!("clause {number} is listed twice"),
                         "clause numbers must be unique",
                     ));
                     continue;
                 }
-                let i = cat.clauses.len();
-                cat.index.insert(number.clone(), i);
+                let i = self.clauses.len();
+                self.index.insert(number.clone(), i);
                 if let Some(p) = field(entry, "parent").and_then(Node::as_text) {
                     pending_parents.push((i, format!("{prefix}{p}")));
                 }
                 clause_pos.push(entry.pos);
-                cat.clauses.push(Clause {
+                self.clauses.push(Clause {
                     number,
                     title,
                     parent: None,
@@ -196,14 +203,14 @@ impl Catalogue {
             }
         }
         for (child, parent) in pending_parents {
-            match cat.index.get(&parent) {
+            match self.index.get(&parent) {
                 Some(&p) if p < child => {
-                    cat.clauses[child].parent = Some(p);
-                    cat.clauses[p].children.push(child);
+                    self.clauses[child].parent = Some(p);
+                    self.clauses[p].children.push(child);
                 }
                 _ => {
-                    let number = cat.clauses[child].number.clone();
-                    diags.push(err(
+                    let number = self.clauses[child].number.clone();
+                    diags.push(err.at(
                         clause_pos[child],
                         format!("clause {number} names parent {parent}, which is not listed before it"),
                         "list every parent clause before its children",
@@ -211,24 +218,24 @@ impl Catalogue {
                 }
             }
         }
-        for i in 0..cat.clauses.len() {
-            cat.clauses[i].depth = cat.clauses[i].parent.map_or(0, |p| cat.clauses[p].depth + 1);
+        for i in 0..self.clauses.len() {
+            self.clauses[i].depth = self.clauses[i].parent.map_or(0, |p| self.clauses[p].depth + 1);
         }
-        for entry in field(&doc, "required_documents")
-            .and_then(list_of)
-            .into_iter()
-            .flatten()
-        {
+    }
+
+    /// `required_documents`: unique keys, each citing listed clauses.
+    fn read_required(&mut self, doc: &Node, err: &InFile, diags: &mut Vec<Diagnostic>) {
+        for entry in field(doc, "required_documents").and_then(list_of).into_iter().flatten() {
             let Some(key) = field_text(entry, "key") else {
-                diags.push(err(
+                diags.push(err.at(
                     entry.pos,
                     "a required_documents entry has no `key`".into(),
                     "every entry needs key and label",
                 ));
                 continue;
             };
-            if cat.required.iter().any(|r| r.key == key) {
-                diags.push(err(
+            if self.required.iter().any(|r| r.key == key) {
+                diags.push(err.at(
                     entry.pos,
                     format!("required document key `{key}` is listed twice"),
                     "keys must be unique",
@@ -237,8 +244,8 @@ impl Catalogue {
             let mut clauses = Vec::new();
             for c in field(entry, "clauses").and_then(list_of).into_iter().flatten() {
                 let Some(number) = c.as_text() else { continue };
-                if !cat.index.contains_key(&number) {
-                    diags.push(err(
+                if !self.index.contains_key(&number) {
+                    diags.push(err.at(
                         c.pos,
                         format!("required document `{key}` cites clause {number}, which is not in the catalogue"),
                         "cite only clause numbers listed under `clauses`",
@@ -246,7 +253,7 @@ impl Catalogue {
                 }
                 clauses.push(number);
             }
-            cat.required.push(RequiredDoc {
+            self.required.push(RequiredDoc {
                 label: field_text(entry, "label").unwrap_or_else(|| key.clone()),
                 basis: field_text(entry, "basis").unwrap_or_else(|| "explicit".into()),
                 informational: field(entry, "informational").is_some_and(|n| matches!(n.value, Value::Bool(true))),
@@ -254,11 +261,17 @@ impl Catalogue {
                 clauses,
             });
         }
-        if diags.is_empty() {
-            Ok(cat)
-        } else {
-            Err(diags)
-        }
+    }
+}
+
+/// Errors located in one catalogue file.
+struct InFile<'a>(&'a Path);
+
+impl InFile<'_> {
+    fn at(&self, pos: Pos, msg: String, help: &str) -> Diagnostic {
+        Diagnostic::error(Code::Config, msg)
+            .at(self.0.to_path_buf(), pos.line, pos.column)
+            .help(help.to_string())
     }
 }
 
