@@ -1025,6 +1025,28 @@ pub fn recover_id(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Every field the parsing functions read is in `KNOWN_FIELDS` (else it
+    /// would also show as an unknown field), and every known field is read.
+    #[test]
+    fn known_fields_are_the_fields_read() {
+        let source = include_str!("content.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        let mut read: Vec<&str> = Vec::new();
+        let mut rest = code;
+        while let Some(at) = rest.find("entries") {
+            rest = &rest[at + "entries".len()..];
+            let after = rest.trim_start();
+            if let Some(name) = after.strip_prefix(".get(\"").and_then(|r| r.split('"').next()) {
+                read.push(name);
+            }
+        }
+        read.sort_unstable();
+        read.dedup();
+        let mut known = KNOWN_FIELDS.to_vec();
+        known.sort_unstable();
+        assert_eq!(read, known);
+    }
+
     #[test]
     fn ids() {
         for ok in ["POL-001", "PRO-4", "A1-B.2-C", "SVC-HOSTING"] {
