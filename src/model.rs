@@ -132,18 +132,10 @@ impl Confidentiality {
 pub struct DocId(usize);
 
 impl DocId {
+    /// The id of the document at `index` in `Site::docs` (and in every
+    /// [`PerDoc`] beside it).
     pub fn new(index: usize) -> DocId {
         DocId(index)
-    }
-    /// The position in `Site::docs` and in every [`PerDoc`] beside it.
-    pub fn index(self) -> usize {
-        self.0
-    }
-}
-
-impl std::fmt::Display for DocId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "#{}", self.0)
     }
 }
 
@@ -200,9 +192,6 @@ impl<T> PerDoc<T> {
     }
     pub fn into_vec(self) -> Vec<T> {
         self.0
-    }
-    pub fn as_mut_vec(&mut self) -> &mut Vec<T> {
-        &mut self.0
     }
 }
 
