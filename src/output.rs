@@ -190,7 +190,7 @@ fn swap_in(staging: &Path, out: &Path, tag: &str) -> std::io::Result<()> {
     {
         // One atomic step: readers see the old or the new site, never none.
         if exchange(staging, out).is_ok() {
-            return std::fs::remove_dir_all(staging);
+            return remove_tree(staging);
         }
     }
     let old = sibling(out, OLD, tag);
@@ -199,8 +199,26 @@ fn swap_in(staging: &Path, out: &Path, tag: &str) -> std::io::Result<()> {
         let _ = std::fs::rename(&old, out);
         return Err(e);
     }
-    let _ = std::fs::remove_dir_all(&old);
+    let _ = remove_tree(&old);
     Ok(())
+}
+
+/// `remove_dir_all`, with the folders removed in parallel: deleting the
+/// previous site (one folder per document) took a tenth of a large build,
+/// on one core.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        // Not followed: a link is removed, never what it points at.
+        if entry.file_type()?.is_dir() {
+            folders.push(entry.path());
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    folders.par_iter().try_for_each(|f| remove_tree(f))?;
+    std::fs::remove_dir(dir)
 }
 
 #[cfg(target_os = "linux")]

@@ -126,40 +126,32 @@ pub fn render_rest(
     } = documents;
     let t = std::time::Instant::now();
     let shared = SiteData::shared(site);
-    // Overview pages and exports are independent. The search index
-    // (SITE_EXPORTS[0], made here from the entries collected above; itself
-    // parallel) runs beside the others, which run one at a time: each is
-    // written and dropped as soon as it is ready, so at most two of these
-    // large values (contexts holding every document, whole exports) are
-    // alive at once.
-    let jobs: Vec<Job> = layout::EXPORTS
-        .iter()
-        .filter(|(e, _)| !matches!(e, Export::SearchIndexJson | Export::SearchIndexJs))
-        .map(|&(e, _)| Job::Export(e))
-        .chain(overview_pages(site).into_iter().map(Job::Page))
-        .collect();
-    let run = |job: Job| match job {
-        Job::Page(p) => render(templates, p.template, &p.context(site, &shared))
-            .and_then(|html| {
-                sink.put(SiteFile {
-                    path: p.path,
-                    data: FileData::Bytes(html.into_bytes()),
-                })
-            })
-            .err(),
-        Job::Export(e) => crate::exports::files(site, e)
-            .into_iter()
-            .find_map(|f| sink.put(f).err()),
-    };
-    let (first, mut others) = rayon::join(
-        || {
-            crate::search::files_from(site, search)
-                .into_iter()
-                .find_map(|f| sink.put(f).err())
-        },
-        || jobs.into_iter().filter_map(run).collect::<Vec<_>>(),
+    // Overview pages and exports are independent: one task each, every
+    // core busy. The pages and exports that hold every document (the search
+    // index, made here from the entries collected above; the register, the
+    // home and coverage pages) go first so that no big one starts last
+    // while the other cores idle. Each file is written and dropped as soon
+    // as it is ready, so at most one such value per thread is alive.
+    let mut jobs: Vec<Job> = vec![Job::SearchIndex(search)];
+    jobs.extend(overview_pages(site).into_iter().map(Job::Page));
+    jobs.extend(
+        layout::EXPORTS
+            .iter()
+            .filter(|(e, _)| !matches!(e, Export::SearchIndexJson | Export::SearchIndexJs))
+            .map(|&(e, _)| Job::Export(e)),
     );
-    others.extend(first);
+    let run = |job: Job| -> Option<Diagnostic> {
+        let files = match job {
+            Job::SearchIndex(entries) => crate::search::files_from(site, entries),
+            Job::Page(p) => match render(templates, p.template, &p.context(site, &shared)) {
+                Ok(html) => vec![SiteFile::bytes(p.path, html.into_bytes())],
+                Err(d) => return Some(d),
+            },
+            Job::Export(e) => crate::exports::files(site, e),
+        };
+        files.into_iter().find_map(|f| sink.put(f).err())
+    };
+    let others: Vec<Diagnostic> = jobs.into_par_iter().with_max_len(1).filter_map(run).collect();
     for d in others {
         note(d, &mut errors);
     }
@@ -176,6 +168,8 @@ pub fn render_rest(
 
 /// A file of the site other than a document page.
 enum Job {
+    /// The search index, from each document's entry.
+    SearchIndex(PerDoc<Option<crate::search::SearchEntry>>),
     Page(OverviewPage),
     Export(Export),
 }

@@ -52,6 +52,7 @@ pub(crate) fn build(g: &Global, a: &BuildArgs) -> i32 {
     let staging = match smsdoc::output::Staging::new(&out_dir) {
         Ok(s) => s,
         Err(d) => {
+            print_diags(g, site.diags(), &root);
             print_diags(g, std::slice::from_ref(&d), &root);
             // A refused output directory is a usage error; an I/O failure
             // a failed build.
@@ -62,8 +63,16 @@ pub(crate) fn build(g: &Global, a: &BuildArgs) -> i32 {
             };
         }
     };
-    progress.show(&format!("rendering {} pages…", thousands(site.included_count())));
-    let documents = smsdoc::pages::render_documents(&site, &templates, &staging);
+    // The findings are printed beside the rendering, which does not need
+    // them: formatting thousands of warnings with their source lines would
+    // otherwise keep every other core idle.
+    let documents = std::thread::scope(|s| {
+        s.spawn(|| {
+            print_diags(g, site.diags(), &root);
+            progress.show(&format!("rendering {} pages…", thousands(site.included_count())));
+        });
+        smsdoc::pages::render_documents(&site, &templates, &staging)
+    });
     site.release_sources();
     let rendered = smsdoc::pages::render_rest(&site, &templates, &staging, documents);
     progress.clear();

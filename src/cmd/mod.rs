@@ -217,7 +217,9 @@ fn load_site(g: &Global, config: Config, c: &CommonArgs) -> Result<Site, i32> {
 
 /// What loading and checking the handbook for output gave.
 enum Checked {
-    /// No failing findings: the site and its templates.
+    /// No failing findings: the site and its templates. Its findings are
+    /// not printed yet: the caller prints them (`build` does so while it
+    /// renders; a large handbook's warnings take a while to format).
     Ready(Box<(Site, Templates)>),
     /// It could not be loaded (configuration, catalogues): the exit code;
     /// the reason is printed.
@@ -241,11 +243,13 @@ fn load_checked(g: &Global, config: Config, c: &CommonArgs, fail_on_warnings: bo
     };
     let templates = load_templates(&mut site);
     progress.clear();
-    print_diags(g, site.diags(), &root);
     // Template errors are among the findings, so they fail here too.
     match templates {
         Some(t) if !report::is_failing(site.diags(), fail_on_warnings) => Checked::Ready(Box::new((site, t))),
-        _ => Checked::Failing(Box::new(site)),
+        _ => {
+            print_diags(g, site.diags(), &root);
+            Checked::Failing(Box::new(site))
+        }
     }
 }
 

@@ -74,7 +74,10 @@ pub(crate) fn pdf(g: &Global, a: &PdfArgs) -> i32 {
     config.output_dir = scratch.path().join("site");
     let fail_on_warnings = config.fail_on_warnings || a.common.strict;
     let (site, templates) = match load_checked(g, config, &a.common, fail_on_warnings) {
-        Checked::Ready(ready) => *ready,
+        Checked::Ready(ready) => {
+            print_diags(g, ready.0.diags(), &ready.0.config().root);
+            *ready
+        }
         Checked::Stopped(code) => return code,
         Checked::Failing(site) => {
             eprintln!(
