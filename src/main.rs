@@ -31,38 +31,6 @@ fn main() {
         );
     }));
     let cli = Cli::parse();
-    if !matches!(cli.command, cmd::Command::Serve(_)) {
-        keep_freed_memory();
-    }
     let code = std::panic::catch_unwind(move || cmd::run(cli)).unwrap_or(cmd::EXIT_INTERNAL);
     std::process::exit(code);
-}
-
-/// mimalloc's `mi_option_purge_delay` (the position in its `mi_option_t`;
-/// the Rust bindings do not name it). The unit test below checks it.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// A command that runs for seconds keeps the memory it frees for its own
-/// next allocations instead of handing it back to the system after a
-/// second: a large build otherwise faulted in (and zeroed) its freed
-/// memory again and again — 15,000 page faults and a tenth of its time
-/// for 10,000 documents, against 30 MB more peak memory now. `serve` runs
-/// for hours and keeps the default.
-fn keep_freed_memory() {
-    // SAFETY: sets one of mimalloc's global options, which it reads with
-    // atomics; valid at any time, from any thread.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn purge_delay_option_is_the_one_set() {
-        // Only the purge delay defaults to 1000 ms (mimalloc v3).
-        // SAFETY: reads a global option.
-        assert_eq!(
-            unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) },
-            1000
-        );
-    }
 }

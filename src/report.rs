@@ -4,7 +4,7 @@
 use crate::diagnostics::{slash_path, Code, Diagnostic, Severity};
 use crate::site::Site;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 use serde_json::json;
 use std::collections::HashMap;
@@ -33,8 +33,10 @@ const SUMMARISED: [Code; 2] = [Code::UncoveredClause, Code::MissingRequiredDocum
 /// Prints diagnostics rustc-style with the source line. `root` is where
 /// relative file paths are read from.
 pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) {
-    let mut files = SimpleFiles::new();
-    let mut ids: HashMap<&Path, Option<usize>> = HashMap::new();
+    // Only the file of the finding at hand is held: findings come sorted by
+    // file, and a large handbook's warnings name thousands of files.
+    let none = SimpleFile::new(String::new(), String::new());
+    let mut current: Option<(&Path, Option<SimpleFile<String, String>>)> = None;
     let config = term::Config::default();
     for d in diags.iter().filter(|d| !SUMMARISED.contains(&d.code)) {
         let mut cs = match d.severity {
@@ -44,29 +46,29 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
         }
         .with_code(d.code.as_str())
         .with_message(&d.message);
+        let mut source = &none;
         if let Some(file) = &d.file {
-            let id = *ids.entry(file.as_path()).or_insert_with(|| {
-                let text = std::fs::read(root.join(file)).ok()?;
-                let text = String::from_utf8_lossy(&text).into_owned();
-                Some(files.add(slash_path(file), text))
-            });
-            match (id, d.line) {
-                (Some(id), line) if line > 0 => {
-                    if let Ok(src) = files.get(id) {
-                        // The file's own line index: scanning from the top
-                        // for every finding is quadratic in a big file.
-                        use codespan_reporting::files::Files;
-                        let line = files
-                            .line_range(id, d.line - 1)
-                            .unwrap_or(src.source().len()..src.source().len());
-                        if line.len() <= MAX_SNIPPET_LINE {
-                            let range = span_from(src.source(), line.start, d.column);
-                            cs = cs.with_labels(vec![Label::primary(id, range)]);
-                        } else {
-                            // Quoting a huge line once per finding on it
-                            // would print gigabytes: name the place instead.
-                            cs = cs.with_notes(vec![format!("at {}", d.location())]);
-                        }
+            if current.as_ref().map(|(p, _)| *p) != Some(file.as_path()) {
+                let text = std::fs::read(root.join(file)).ok();
+                let loaded = text.map(|t| SimpleFile::new(slash_path(file), String::from_utf8_lossy(&t).into_owned()));
+                current = Some((file.as_path(), loaded));
+            }
+            match (current.as_ref().and_then(|(_, f)| f.as_ref()), d.line) {
+                (Some(src), line) if line > 0 => {
+                    // The file's own line index: scanning from the top for
+                    // every finding is quadratic in a big file.
+                    use codespan_reporting::files::Files;
+                    let line = src
+                        .line_range((), d.line - 1)
+                        .unwrap_or(src.source().len()..src.source().len());
+                    if line.len() <= MAX_SNIPPET_LINE {
+                        let range = span_from(src.source(), line.start, d.column);
+                        cs = cs.with_labels(vec![Label::primary((), range)]);
+                        source = src;
+                    } else {
+                        // Quoting a huge line once per finding on it would
+                        // print gigabytes: name the place instead.
+                        cs = cs.with_notes(vec![format!("at {}", d.location())]);
                     }
                 }
                 _ => {
@@ -77,7 +79,7 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
         if let Some(h) = &d.help {
             cs = cs.with_notes(vec![format!("help: {h}")]);
         }
-        if term::emit(out, &config, &files, &cs).is_err() {
+        if term::emit(out, &config, source, &cs).is_err() {
             // The terminal went away; nothing useful left to do.
             return;
         }
@@ -111,7 +113,7 @@ pub fn print_human(diags: &[Diagnostic], root: &Path, out: &mut dyn WriteColor) 
                 format!("e.g. {}", first.join("; ")),
                 "help: see the coverage page, or run `smsdoc check --format json` for the full list".to_string(),
             ]);
-        let _ = term::emit(out, &config, &files, &cs);
+        let _ = term::emit(out, &config, &none, &cs);
     }
 }
 
