@@ -1448,10 +1448,3 @@ pub enum OverviewData {
     Empty(NoData),
 }
 
-/// `print_doc.html`: one document of the print handbook (its `page`, with
-/// links rewritten to anchors on the print page).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PrintDoc {
-    pub site: SiteData,
-    pub page: DocPage,
-}
