@@ -1447,4 +1447,3 @@ pub enum OverviewData {
     Print(PrintData),
     Empty(NoData),
 }
-

@@ -222,7 +222,10 @@ fn render_doc_page(
         Value::Object(mut m) => m.remove("page").unwrap_or_default(),
         _ => Value::Null,
     };
-    Ok((SiteFile::bytes(layout::document_path(&site.docs[i]), out.into_bytes()), page))
+    Ok((
+        SiteFile::bytes(layout::document_path(&site.docs[i]), out.into_bytes()),
+        page,
+    ))
 }
 
 /// Marker in `print.html` where the documents go.
@@ -285,7 +288,10 @@ impl<'a> PrintFrame<'a> {
         let mut ctx = serde_json::Map::new();
         ctx.insert("site".into(), self.site.clone());
         ctx.insert("page".into(), page);
-        templates.render("print_doc.html", &Context::from_value(Value::Object(ctx)).map_err(template_error)?)
+        templates.render(
+            "print_doc.html",
+            &Context::from_value(Value::Object(ctx)).map_err(template_error)?,
+        )
     }
 }
 
@@ -399,9 +405,10 @@ fn static_files(site: &Site) -> Vec<SiteFile> {
 /// other site links are re-rooted at `/print/`, and heading ids are prefixed
 /// so they stay unique on the combined page.
 fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
-    while let Some(eq) = rest.find("=\"") {
+    while let Some(eq) = attribute_value_start(rest) {
         let name_start = rest[..eq]
             .rfind(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .map_or(0, |p| p + 1);
@@ -414,19 +421,23 @@ fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> Stri
         let preceded_by_space = rest_is_attribute(&out, name.len() + 2);
         match name {
             "id" if preceded_by_space => {
-                out.push_str(&format!("doc-{id}--{value}"));
+                let _ = write!(out, "doc-{id}--{value}");
             }
             "href" | "src" if preceded_by_space => {
                 if let Some(anchor) = value.strip_prefix('#') {
-                    out.push_str(&format!("#doc-{id}--{anchor}"));
+                    let _ = write!(out, "#doc-{id}--{anchor}");
                 } else if let Some(path) = value
                     .strip_prefix(page_root)
                     .filter(|_| !page_root.is_empty() && !is_absolute_url(value, page_root))
                 {
                     let (page, anchor) = path.split_once('#').map_or((path, None), |(p, a)| (p, Some(a)));
                     match (name, frame.by_path.get(page), anchor) {
-                        ("href", Some(t), Some(a)) => out.push_str(&format!("#doc-{t}--{a}")),
-                        ("href", Some(t), None) => out.push_str(&format!("#doc-{t}")),
+                        ("href", Some(t), Some(a)) => {
+                            let _ = write!(out, "#doc-{t}--{a}");
+                        }
+                        ("href", Some(t), None) => {
+                            let _ = write!(out, "#doc-{t}");
+                        }
                         _ => {
                             out.push_str(&frame.root);
                             out.push_str(path);
@@ -441,6 +452,22 @@ fn print_html(html: &str, id: &str, page_root: &str, frame: &PrintFrame) -> Stri
     }
     out.push_str(rest);
     demote_headings(out)
+}
+
+/// Where the next `="` is in `html`: looked for as `=` (a fast byte
+/// search; a two-byte pattern search took a tenth of the print handbook's
+/// time), then checked for the quote.
+fn attribute_value_start(html: &str) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    while let Some(p) = html[from..].find('=') {
+        let eq = from + p;
+        if bytes.get(eq + 1) == Some(&b'"') {
+            return Some(eq);
+        }
+        from = eq + 1;
+    }
+    None
 }
 
 /// Moves every heading one level down (h2 → h3 … h5 → h6): on the print
