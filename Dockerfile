@@ -17,13 +17,13 @@ ARG SMSDOC_BUILD_COMMIT=unknown
 ENV SMSDOC_BUILD_COMMIT=${SMSDOC_BUILD_COMMIT}
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked \
- && strip target/release/smsdoc \
- && target/release/smsdoc --version
+RUN cargo build --profile dist --locked \
+ && strip target/dist/smsdoc \
+ && target/dist/smsdoc --version
 
 FROM debian:bookworm-slim AS base
 RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin smsdoc
-COPY --from=build /src/target/release/smsdoc /usr/local/bin/smsdoc
+COPY --from=build /src/target/dist/smsdoc /usr/local/bin/smsdoc
 WORKDIR /handbook
 ENTRYPOINT ["smsdoc"]
 CMD ["check"]

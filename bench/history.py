@@ -7,6 +7,7 @@ gen-corpus.py), alternating run by run so that the machine's drift hits
 every variant alike. Prints the medians, the ratios and the runs as a
 Markdown table for BENCHMARKS.md.
 
+  cargo build --profile dist                                # the binary releases ship
   python3 bench/history.py                                  # 10,000 docs, 2,000 commits, 5 runs
   python3 bench/history.py --zola /path/to/zola --runs 7
   python3 bench/history.py --smsdoc /tmp/old-smsdoc        # another build of smsdoc
@@ -55,7 +56,8 @@ def main():
     ap.add_argument("--docs", type=int, default=10000)
     ap.add_argument("--commits", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--smsdoc", default=os.path.join(REPO, "target", "release", "smsdoc"))
+    ap.add_argument("--smsdoc", default=os.path.join(REPO, "target", "dist", "smsdoc"),
+                    help="the smsdoc binary (default: the one releases ship, `cargo build --profile dist`)")
     ap.add_argument("--zola", default=shutil.which("zola"), help="a zola binary (default: zola on PATH; none: skipped)")
     ap.add_argument("--work", default="/dev/shm/smsdoc-history")
     a = ap.parse_args()

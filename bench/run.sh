@@ -22,7 +22,7 @@
 #                      take the disk out of the comparison; results are kept
 #                      apart as bench/results/<size>-<filesystem>.json
 #   --no-install       do not try to install missing peers (report them skipped)
-#   --no-build         do not run cargo build (use the binaries already in target/release)
+#   --no-build         do not run cargo build (use smsdoc in target/dist, the floor in target/release)
 #
 # Environment: SMSDOC_GEN (path of gen-corpus.py, default ../shared/bench/gen-corpus.py
 # relative to the repository), SMSDOC_BENCH_DIR, ZOLA_INSTALL_TIMEOUT and
@@ -124,17 +124,18 @@ smsdoc_bin=""
 floor_bin=""
 if wants smsdoc; then
   if [ "$build" -eq 1 ]; then
-    say "cargo build --release"
-    if cargo build --release >"$logs/cargo-build.log" 2>&1; then
-      smsdoc_bin="$repo/target/release/smsdoc"
+    # The profile releases ship (whole-program optimisation).
+    say "cargo build --profile dist"
+    if cargo build --profile dist --locked >"$logs/cargo-build.log" 2>&1; then
+      smsdoc_bin="$repo/target/dist/smsdoc"
     else
-      fails+=("smsdoc=cargo build --release failed: $(last_error "$logs/cargo-build.log")")
+      fails+=("smsdoc=cargo build --profile dist failed: $(last_error "$logs/cargo-build.log")")
       say "smsdoc does not build (see $logs/cargo-build.log); it is reported as failed"
     fi
-  elif [ -x "$repo/target/release/smsdoc" ]; then
-    smsdoc_bin="$repo/target/release/smsdoc"
+  elif [ -x "$repo/target/dist/smsdoc" ]; then
+    smsdoc_bin="$repo/target/dist/smsdoc"
   else
-    fails+=("smsdoc=no target/release/smsdoc (--no-build)")
+    fails+=("smsdoc=no target/dist/smsdoc (--no-build)")
   fi
 fi
 

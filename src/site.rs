@@ -132,28 +132,24 @@ impl Site {
         let t = timings.record(if config.history { "load + history" } else { "load" }, t);
         let mut file_diags = content.diags;
         let docs: PerDoc<Document> = dedupe_ids(content.docs, &mut file_diags).into();
-        let t = timings.record("validate", t);
-        let (control, identity) = match history {
-            Some(loaded) => match loaded {
-                Ok(Some(history)) => {
-                    let mut files: Vec<PathBuf> = docs.iter().map(|d| d.source.clone()).collect();
-                    files.extend(content.assets.iter().map(|a| a.source.clone()));
-                    files.push(config.config_path());
-                    let identity = history.identity(&config.root, &config.content_dir, &files);
-                    (Some(Arc::new(DocumentControl::new(history))), Some(identity))
-                }
-                Ok(None) => (None, None),
-                Err(e) => {
-                    file_diags.push(
-                        Diagnostic::warning(Code::Io, format!("cannot read the Git history: {}", e.0))
-                            .help("change history, approval integrity and the build identity are left out; `[history] enabled = false` turns history off"),
-                    );
-                    (None, None)
-                }
-            },
-            None => (None, None),
+        timings.record("validate", t);
+        let control = match history {
+            Some(Ok(Some(history))) => Some(Arc::new(DocumentControl::new(history))),
+            Some(Ok(None)) | None => None,
+            Some(Err(e)) => {
+                file_diags.push(
+                    Diagnostic::warning(Code::Io, format!("cannot read the Git history: {}", e.0))
+                        .help("change history, approval integrity and the build identity are left out; `[history] enabled = false` turns history off"),
+                );
+                None
+            }
         };
-        timings.record("identity", t);
+        let mut files: Vec<PathBuf> = Vec::new();
+        if control.is_some() {
+            files.extend(docs.iter().map(|d| d.source.clone()));
+            files.extend(content.assets.iter().map(|a| a.source.clone()));
+            files.push(config.config_path());
+        }
         let rendered = docs.iter().map(|_| None).collect();
         let parsed = Parsed {
             docs,
@@ -161,10 +157,25 @@ impl Site {
             rendered,
             index: None,
             file_diags,
-            control,
-            identity,
+            control: control.clone(),
+            identity: None,
         };
-        Ok(Site::derive(config, cats, options, parsed, timings))
+        // The build identity (hashing every file against HEAD) needs
+        // nothing the derivation makes: it runs beside it.
+        let (root, content_dir) = (config.root.clone(), config.content_dir.clone());
+        let ((identity, took), mut site) = rayon::join(
+            || {
+                let t = Instant::now();
+                let identity = control
+                    .as_ref()
+                    .map(|c| c.history.identity(&root, &content_dir, &files));
+                (identity, t.elapsed())
+            },
+            || Site::derive(config, cats, options, parsed, timings),
+        );
+        site.identity = identity;
+        site.timings.phases.push(("identity (beside)", took));
+        Ok(site)
     }
 
     /// Everything derived from the documents together: which are in the
