@@ -514,7 +514,16 @@ pub fn render_print_page(site: &Site, templates: &Templates, sink: &dyn Sink) ->
 
 #[cfg(test)]
 mod tests {
-    use super::demote_headings;
+    use super::{attribute_value_start, demote_headings};
+
+    #[test]
+    fn attribute_values_are_found_after_an_equals_sign_and_a_quote() {
+        assert_eq!(attribute_value_start(r#"<a href="x">"#), Some(7));
+        // `=` without a quote (text, unquoted values) is passed over.
+        assert_eq!(attribute_value_start(r#"a = b, c=d <p id="q">"#), Some(16));
+        assert_eq!(attribute_value_start("x == y; z="), None);
+        assert_eq!(attribute_value_start("é=\"1\""), Some(2));
+    }
 
     #[test]
     fn print_headings_move_one_level_down() {
