@@ -216,12 +216,9 @@ fn render_doc_page(
     i: DocId,
     html: String,
 ) -> Result<(SiteFile, Value), Diagnostic> {
-    let ctx = context(&document_context(site, shared, i, html))?;
+    let mut ctx = context(&document_context(site, shared, i, html))?;
     let out = templates.render(layout::DOCUMENT_TEMPLATE, &ctx)?;
-    let page = match ctx.into_json() {
-        Value::Object(mut m) => m.remove("page").unwrap_or_default(),
-        _ => Value::Null,
-    };
+    let page = ctx.remove("page").unwrap_or_default();
     Ok((
         SiteFile::bytes(layout::document_path(&site.docs[i]), out.into_bytes()),
         page,
