@@ -98,51 +98,103 @@ fn is_stop_word(t: &str) -> bool {
 /// Longest token indexed (longer ones are hashes, URLs, base64…).
 const SEARCH_MAX_TOKEN: usize = 40;
 
+/// Byte classes of the tokenizer: ASCII is decided by table lookup (most
+/// text is ASCII), other bytes start a character that is decoded.
+const SEP: u8 = 0;
+const WORD: u8 = 1;
+const JOINER: u8 = 2;
+const NON_ASCII: u8 = 3;
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [SEP; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if !c.is_ascii() {
+            NON_ASCII
+        } else if c.is_ascii_alphanumeric() {
+            WORD
+        } else if matches!(c, b'.' | b'-' | b'_') {
+            JOINER
+        } else {
+            SEP
+        };
+        b += 1;
+    }
+    table
+};
+
+fn class(b: u8) -> u8 {
+    BYTE_CLASS[usize::from(b)]
+}
+
 /// Search tokens of `text` (already lower-cased): runs of letters, digits
 /// and inner `.`, `-`, `_` (so `8.6.1`, `pro-004` and `http_errors_total`
 /// stay whole), plus the parts of such compound tokens. Tokens of one
 /// character and stop words are dropped.
 fn search_tokens<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
-    let joiner = |c: char| matches!(c, '.' | '-' | '_');
-    let keep = |t: &str| {
-        let n = if t.is_ascii() { t.len() } else { t.chars().count() };
-        // (stop words are at most 5 bytes: most tokens skip the lookup)
-        (2..=SEARCH_MAX_TOKEN).contains(&n) && !is_stop_word(t)
-    };
-    // Runs of word characters, found byte by byte: ASCII decides on the
-    // byte, only other characters are decoded (most text is ASCII).
     let bytes = text.as_bytes();
-    let word_at = |i: usize| -> (bool, usize) {
-        let b = bytes[i];
-        if b.is_ascii() {
-            (b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (c.is_alphanumeric(), c.len_utf8())
-        }
+    // A character outside ASCII: whether it is a word character, its length.
+    let decode = |i: usize| -> (bool, usize) {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    };
+    let keep = |t: &str, ascii: bool| {
+        let n = if ascii { t.len() } else { t.chars().count() };
+        // (stop words are at most 5 bytes: most tokens skip the lookup)
+        (2..=SEARCH_MAX_TOKEN).contains(&n) && (n > 5 || !is_stop_word(t))
     };
     let mut i = 0;
     while i < bytes.len() {
-        let (is_word, len) = word_at(i);
-        if !is_word {
-            i += len;
-            continue;
-        }
-        let start = i;
-        i += len;
-        while i < bytes.len() {
-            let (is_word, len) = word_at(i);
-            if !is_word {
-                break;
+        match class(bytes[i]) {
+            SEP => {
+                i += 1;
+                continue;
             }
-            i += len;
+            NON_ASCII => {
+                let (is_word, len) = decode(i);
+                if !is_word {
+                    i += len;
+                    continue;
+                }
+            }
+            _ => {}
         }
-        let t = text[start..i].trim_matches(joiner);
-        if !keep(t) {
+        // A run of word characters from `start`.
+        let start = i;
+        let (mut ascii, mut joined) = (true, false);
+        while i < bytes.len() {
+            match class(bytes[i]) {
+                WORD => i += 1,
+                JOINER => {
+                    joined = true;
+                    i += 1;
+                }
+                SEP => break,
+                _ => {
+                    let (is_word, len) = decode(i);
+                    if !is_word {
+                        break;
+                    }
+                    ascii = false;
+                    i += len;
+                }
+            }
+        }
+        let (mut s, mut e) = (start, i);
+        if joined {
+            while s < e && class(bytes[s]) == JOINER {
+                s += 1;
+            }
+            while e > s && class(bytes[e - 1]) == JOINER {
+                e -= 1;
+            }
+        }
+        let t = &text[s..e];
+        if !keep(t, ascii) {
             continue;
         }
-        if t.contains(joiner) {
-            t.split(joiner).filter(|p| keep(p)).for_each(&mut f);
+        if joined && t.bytes().any(|b| class(b) == JOINER) {
+            t.split(['.', '-', '_']).filter(|p| keep(p, ascii)).for_each(&mut f);
         }
         f(t);
     }
@@ -159,25 +211,10 @@ fn excerpt(text: &str, max: usize) -> &str {
     }
 }
 
-/// FNV-1a: a fast hash for the short word keys of the search index (the
-/// default SipHash guards against hostile keys, which a build does not face).
-#[derive(Default, Clone, Copy)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+/// A fast, fixed-seed hash for the short word keys of the search index
+/// (the default SipHash guards against hostile keys, which a build does not
+/// face; a fixed seed keeps builds reproducible whatever the map order).
+type WordHash = foldhash::fast::FixedState;
 
 /// Base-36 id of a vocabulary entry (frequent words get the short ids).
 fn base36(mut n: usize) -> String {
@@ -252,7 +289,7 @@ pub fn entry(site: &Site, i: DocId, text: &str) -> SearchEntry {
     };
     let (title, head, lower) = (lower(&site.docs[i].title), lower(&excerpt), lower(text));
     // About one distinct word per 16 bytes of prose.
-    let mut seen: HashSet<&str, FnvBuild> = HashSet::with_capacity_and_hasher(lower.len() / 16, FnvBuild::default());
+    let mut seen: HashSet<&str, WordHash> = HashSet::with_capacity_and_hasher(lower.len() / 16, WordHash::default());
     search_tokens(&title, |t| {
         seen.insert(t);
     });
@@ -290,11 +327,11 @@ pub fn index_from(site: &Site, mut entries: PerDoc<Option<SearchEntry>>) -> Vec<
         .collect();
     drop(entries);
     // Document frequency of every word: counted per thread, then merged.
-    let freq: HashMap<&str, usize, FnvBuild> = prepared
+    let freq: HashMap<&str, usize, WordHash> = prepared
         .par_iter()
         .fold(
             HashMap::default,
-            |mut freq: HashMap<&str, usize, FnvBuild>, (_, words)| {
+            |mut freq: HashMap<&str, usize, WordHash>, (_, words)| {
                 for w in words.split(' ').filter(|w| !w.is_empty()) {
                     *freq.entry(w).or_default() += 1;
                 }
@@ -310,7 +347,7 @@ pub fn index_from(site: &Site, mut entries: PerDoc<Option<SearchEntry>>) -> Vec<
         });
     let mut vocab: Vec<(&str, usize)> = freq.into_iter().collect();
     vocab.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let ids: HashMap<&str, String, FnvBuild> = vocab.iter().enumerate().map(|(k, (w, _))| (*w, base36(k))).collect();
+    let ids: HashMap<&str, String, WordHash> = vocab.iter().enumerate().map(|(k, (w, _))| (*w, base36(k))).collect();
     // Rows are written as JSON text in parallel (a value tree of the whole
     // index would be larger than the file), then joined in order.
     let rows: Vec<Vec<u8>> = order
@@ -418,6 +455,56 @@ mod tests {
         }
         let short = SEARCH_STOP_WORDS.iter().filter(|w| w.len() <= 2).count();
         assert_eq!(n, short, "no one- or two-letter word is a stop word unless listed");
+    }
+
+    /// The tokenizer's definition, one character at a time: what the
+    /// table-driven [`search_tokens`] must agree with.
+    fn tokens_by_char(text: &str) -> Vec<&str> {
+        let joiner = |c: char| matches!(c, '.' | '-' | '_');
+        let keep = |t: &str| (2..=SEARCH_MAX_TOKEN).contains(&t.chars().count()) && !is_stop_word(t);
+        let mut out = Vec::new();
+        for run in text.split(|c: char| !(c.is_alphanumeric() || joiner(c))) {
+            let t = run.trim_matches(joiner);
+            if !keep(t) {
+                continue;
+            }
+            if t.contains(joiner) {
+                out.extend(t.split(joiner).filter(|p| keep(p)));
+            }
+            out.push(t);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn search_tokens_agree_with_the_definition(text in "([a-zé0-9ß½ .,_-]|\\PC){0,80}") {
+            let text = text.to_lowercase();
+            let mut out = Vec::new();
+            search_tokens(&text, |t| out.push(t));
+            proptest::prop_assert_eq!(out, tokens_by_char(&text));
+        }
+    }
+
+    #[test]
+    fn search_tokens_trim_and_split_joiners() {
+        let mut out = Vec::new();
+        search_tokens("--pro-004-- ..x.y.. naïve-café é½ _a_ 8.6", |t| out.push(t));
+        // (`½` is a number, so `é½` is a word of two characters)
+        assert_eq!(
+            out,
+            [
+                "pro",
+                "004",
+                "pro-004",
+                "x.y",
+                "naïve",
+                "café",
+                "naïve-café",
+                "é½",
+                "8.6"
+            ]
+        );
     }
 
     #[test]
