@@ -49,35 +49,52 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     let shared = SiteData::shared(site);
     let order = site.register_order();
     let mut errors: Vec<Diagnostic> = Vec::new();
-    let print = PrintFrame::new(site, templates, &shared, &site.print_order());
-    let mut print_ok = match &print {
-        Ok(p) => sink
-            .put(SiteFile {
-                path: PRINT_PATH.into(),
-                data: FileData::Bytes(p.head.clone().into_bytes()),
-            })
-            .is_ok(),
-        Err(_) => false,
-    };
+    let print_order = site.print_order();
+    let print = PrintFrame::new(site, &shared, &print_order);
+    // `/print/` starts with its cover and contents (`print.html`), which
+    // list every document: rendered beside the first batch of documents
+    // rather than ahead of all of them (on one core, it kept the others
+    // idle). Its chunks wait for it.
+    let mut cover: Option<Result<PrintCover, Diagnostic>> = None;
+    let mut print_ok = print.is_ok();
     // The search index's share of each document comes from the same
     // Markdown pass as its page.
     let mut search: PerDoc<Option<crate::search::SearchEntry>> = site.docs.ids().map(|_| None).collect();
     for batch in order.chunks(256) {
-        let parts: Vec<Result<(String, crate::search::SearchEntry), Diagnostic>> = batch
-            .par_iter()
-            .map(|&i| {
-                let (html, text) = site.doc_html_and_text(i);
-                let entry = crate::search::entry(site, i, &text);
-                drop(text);
-                let (file, page) = render_doc_page(site, templates, &shared, i, html)?;
-                sink.put(file)?;
-                let chunk = match &print {
-                    Ok(p) if p.printed[i] => p.chunk(site, templates, i, page)?,
-                    _ => String::new(),
-                };
-                Ok((chunk, entry))
-            })
-            .collect();
+        let render_cover = || match (&print, &cover) {
+            (Ok(frame), None) => Some(frame.cover(site, templates, &shared, &print_order)),
+            _ => None,
+        };
+        let render_batch = || -> Vec<Result<(String, crate::search::SearchEntry), Diagnostic>> {
+            batch
+                .par_iter()
+                .map(|&i| {
+                    let (html, text) = site.doc_html_and_text(i);
+                    let entry = crate::search::entry(site, i, &text);
+                    drop(text);
+                    let (file, page) = render_doc_page(site, templates, &shared, i, html)?;
+                    sink.put(file)?;
+                    let chunk = match &print {
+                        Ok(p) if p.printed[i] => p.chunk(site, templates, i, page)?,
+                        _ => String::new(),
+                    };
+                    Ok((chunk, entry))
+                })
+                .collect()
+        };
+        let (new_cover, parts) = rayon::join(render_cover, render_batch);
+        if let Some(c) = new_cover {
+            print_ok = match &c {
+                Ok(c) => sink
+                    .put(SiteFile {
+                        path: PRINT_PATH.into(),
+                        data: FileData::Bytes(c.head.clone().into_bytes()),
+                    })
+                    .is_ok(),
+                Err(_) => false,
+            };
+            cover = Some(c);
+        }
         let mut chunk = String::new();
         for (&i, p) in batch.iter().zip(parts) {
             match p {
@@ -95,14 +112,31 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
             }
         }
     }
-    match &print {
-        Ok(p) if print_ok => {
-            if let Err(d) = sink.append(PRINT_PATH, p.tail.as_bytes()) {
+    if print_ok && cover.is_none() {
+        // A handbook without documents: the cover alone.
+        cover = print
+            .as_ref()
+            .ok()
+            .map(|frame| frame.cover(site, templates, &shared, &print_order));
+        print_ok = match &cover {
+            Some(Ok(c)) => sink
+                .put(SiteFile {
+                    path: PRINT_PATH.into(),
+                    data: FileData::Bytes(c.head.clone().into_bytes()),
+                })
+                .is_ok(),
+            _ => false,
+        };
+    }
+    match (&print, cover) {
+        (Ok(_), Some(Ok(c))) if print_ok => {
+            if let Err(d) = sink.append(PRINT_PATH, c.tail.as_bytes()) {
                 note(d, &mut errors);
             }
         }
-        Ok(_) => {}
-        Err(d) => note(d.clone(), &mut errors),
+        (Err(d), _) => note(d.clone(), &mut errors),
+        (_, Some(Err(d))) => note(d, &mut errors),
+        _ => {}
     }
     timings.record("document pages", t);
     Documents {
@@ -229,12 +263,11 @@ fn render_doc_page(
 const PRINT_MARKER: &str = "<!-- smsdoc:print-documents -->";
 
 /// `/print/`: the cover and contents from `print.html` (split at the
-/// marker into head and tail), then every document rendered with
-/// `print_doc.html`, in register order. Chunks are appended in batches so a
-/// large handbook never holds the whole page in memory.
+/// marker into head and tail, see [`PrintCover`]), then every document
+/// rendered with `print_doc.html`, in register order. Chunks are appended
+/// in batches so a large handbook never holds the whole page in memory.
+/// The frame holds what every chunk needs.
 struct PrintFrame<'a> {
-    head: String,
-    tail: String,
     /// Site path of each document's page as linked (`procedures/x/` or
     /// `procedures/x/index.html`) → its id, to turn links into anchors.
     by_path: std::collections::HashMap<String, &'a str>,
@@ -246,24 +279,22 @@ struct PrintFrame<'a> {
     printed: PerDoc<bool>,
 }
 
+/// `print.html` rendered and split at [`PRINT_MARKER`]: what goes before
+/// the documents (cover, contents) and after them.
+struct PrintCover {
+    head: String,
+    tail: String,
+}
+
 impl<'a> PrintFrame<'a> {
-    fn new(site: &'a Site, templates: &Templates, shared: &SiteData, order: &[DocId]) -> Result<Self, Diagnostic> {
-        let ctx = PageContext {
-            site: shared.from_dir(site, "print/"),
-            current_path: "print/".to_string(),
-            data: PrintData::new(site, order),
-        };
-        let page = render(templates, "print.html", &ctx)?;
-        let (head, tail) = page.split_once(PRINT_MARKER).unwrap_or((&page, ""));
+    fn new(site: &'a Site, shared: &SiteData, order: &[DocId]) -> Result<Self, Diagnostic> {
         Ok(PrintFrame {
-            head: head.to_string(),
-            tail: tail.to_string(),
             by_path: order
                 .iter()
                 .map(|&i| (site.config.page_link(&site.docs[i].url), site.docs[i].id.as_str()))
                 .collect(),
             root: site.config.root_from("print/"),
-            site: serde_json::to_value(&ctx.site).map_err(template_error)?,
+            site: serde_json::to_value(shared.from_dir(site, "print/")).map_err(template_error)?,
             printed: {
                 let mut printed: PerDoc<bool> = vec![false; site.docs.len()].into();
                 for &i in order {
@@ -271,6 +302,27 @@ impl<'a> PrintFrame<'a> {
                 }
                 printed
             },
+        })
+    }
+
+    /// The cover and contents of the documents in `order`.
+    fn cover(
+        &self,
+        site: &Site,
+        templates: &Templates,
+        shared: &SiteData,
+        order: &[DocId],
+    ) -> Result<PrintCover, Diagnostic> {
+        let ctx = PageContext {
+            site: shared.from_dir(site, "print/"),
+            current_path: "print/".to_string(),
+            data: PrintData::new(site, order),
+        };
+        let page = render(templates, "print.html", &ctx)?;
+        let (head, tail) = page.split_once(PRINT_MARKER).unwrap_or((&page, ""));
+        Ok(PrintCover {
+            head: head.to_string(),
+            tail: tail.to_string(),
         })
     }
 
@@ -296,10 +348,11 @@ impl<'a> PrintFrame<'a> {
 /// pages a change affects).
 fn render_print(site: &Site, templates: &Templates, shared: &SiteData, sink: &dyn Sink) -> Result<(), Diagnostic> {
     let order = site.print_order();
-    let frame = PrintFrame::new(site, templates, shared, &order)?;
+    let frame = PrintFrame::new(site, shared, &order)?;
+    let cover = frame.cover(site, templates, shared, &order)?;
     sink.put(SiteFile {
         path: PRINT_PATH.into(),
-        data: FileData::Bytes(frame.head.clone().into_bytes()),
+        data: FileData::Bytes(cover.head.into_bytes()),
     })?;
     for batch in order.chunks(256) {
         let parts: Vec<Result<String, Diagnostic>> = batch
@@ -315,7 +368,7 @@ fn render_print(site: &Site, templates: &Templates, shared: &SiteData, sink: &dy
         }
         sink.append(PRINT_PATH, chunk.as_bytes())?;
     }
-    sink.append(PRINT_PATH, frame.tail.as_bytes())
+    sink.append(PRINT_PATH, cover.tail.as_bytes())
 }
 
 /// The non-document pages: (output path, template, context).
