@@ -4,7 +4,10 @@ use cmd::Cli;
 mod cmd;
 
 // A build allocates millions of small strings and JSON values across threads;
-// mimalloc is faster than glibc's malloc there and returns memory sooner.
+// mimalloc is faster than glibc's malloc there and returns memory sooner. Its
+// `override` feature also serves C code's malloc (Oniguruma allocates a match
+// region per regex search while highlighting code: 1.4% of a build's
+// instructions went to glibc's malloc).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
