@@ -250,7 +250,13 @@ fn render_doc_page(
     i: DocId,
     html: String,
 ) -> Result<(SiteFile, Value), Diagnostic> {
-    let mut ctx = context(&document_context(site, shared, i, html))?;
+    // The body goes into the context by move: serialised with the rest,
+    // the page's largest string would be copied once more.
+    let mut value = serde_json::to_value(document_context(site, shared, i, String::new())).map_err(template_error)?;
+    if let Some(content) = value.get_mut("page").and_then(|p| p.get_mut("content")) {
+        *content = Value::String(html);
+    }
+    let mut ctx = Context::from_value(value).map_err(template_error)?;
     let out = templates.render(layout::DOCUMENT_TEMPLATE, &ctx)?;
     let page = ctx.remove("page").unwrap_or_default();
     Ok((
