@@ -57,6 +57,16 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     // idle). Its chunks wait for it.
     let mut cover: Option<Result<PrintCover, Diagnostic>> = None;
     let mut print_ok = print.is_ok();
+    // Starts `/print/` with the cover: whether it could.
+    let put_head = |c: &Result<PrintCover, Diagnostic>| match c {
+        Ok(c) => sink
+            .put(SiteFile {
+                path: PRINT_PATH.into(),
+                data: FileData::Bytes(c.head.clone().into_bytes()),
+            })
+            .is_ok(),
+        Err(_) => false,
+    };
     // The search index's share of each document comes from the same
     // Markdown pass as its page.
     let mut search: PerDoc<Option<crate::search::SearchEntry>> = site.docs.ids().map(|_| None).collect();
@@ -84,15 +94,7 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         };
         let (new_cover, parts) = rayon::join(render_cover, render_batch);
         if let Some(c) = new_cover {
-            print_ok = match &c {
-                Ok(c) => sink
-                    .put(SiteFile {
-                        path: PRINT_PATH.into(),
-                        data: FileData::Bytes(c.head.clone().into_bytes()),
-                    })
-                    .is_ok(),
-                Err(_) => false,
-            };
+            print_ok = put_head(&c);
             cover = Some(c);
         }
         let mut chunk = String::new();
@@ -118,15 +120,7 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
             .as_ref()
             .ok()
             .map(|frame| frame.cover(site, templates, &shared, &print_order));
-        print_ok = match &cover {
-            Some(Ok(c)) => sink
-                .put(SiteFile {
-                    path: PRINT_PATH.into(),
-                    data: FileData::Bytes(c.head.clone().into_bytes()),
-                })
-                .is_ok(),
-            _ => false,
-        };
+        print_ok = cover.as_ref().is_some_and(put_head);
     }
     match (&print, cover) {
         (Ok(_), Some(Ok(c))) if print_ok => {
