@@ -70,10 +70,18 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
     // The search index's share of each document comes from the same
     // Markdown pass as its page.
     let mut search: PerDoc<Option<crate::search::SearchEntry>> = site.docs.ids().map(|_| None).collect();
+    // Each batch's print chunks are joined and appended to `/print/` while
+    // the next batch renders (done between batches, that kept the other
+    // cores waiting).
+    let mut pending: Vec<String> = Vec::new();
     for batch in order.chunks(256) {
-        let render_cover = || match (&print, &cover) {
-            (Ok(frame), None) => Some(frame.cover(site, templates, &shared, &print_order)),
-            _ => None,
+        let earlier = std::mem::take(&mut pending);
+        let beside = || {
+            let new_cover = match (&print, &cover) {
+                (Ok(frame), None) => Some(frame.cover(site, templates, &shared, &print_order)),
+                _ => None,
+            };
+            (new_cover, append_chunks(sink, earlier))
         };
         let render_batch = || -> Vec<Result<(String, crate::search::SearchEntry), Diagnostic>> {
             batch
@@ -92,25 +100,24 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
                 })
                 .collect()
         };
-        let (new_cover, parts) = rayon::join(render_cover, render_batch);
+        let ((new_cover, appended), parts) = rayon::join(beside, render_batch);
+        if let Err(d) = appended {
+            note(d, &mut errors);
+            print_ok = false;
+        }
         if let Some(c) = new_cover {
             print_ok = put_head(&c);
             cover = Some(c);
         }
-        let mut chunk = String::new();
         for (&i, p) in batch.iter().zip(parts) {
             match p {
                 Ok((c, entry)) => {
-                    chunk.push_str(&c);
+                    if print_ok {
+                        pending.push(c);
+                    }
                     search[i] = Some(entry);
                 }
                 Err(d) => note(d, &mut errors),
-            }
-        }
-        if print_ok {
-            if let Err(d) = sink.append(PRINT_PATH, chunk.as_bytes()) {
-                note(d, &mut errors);
-                print_ok = false;
             }
         }
     }
@@ -121,6 +128,12 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
             .ok()
             .map(|frame| frame.cover(site, templates, &shared, &print_order));
         print_ok = cover.as_ref().is_some_and(put_head);
+    }
+    if print_ok {
+        if let Err(d) = append_chunks(sink, pending) {
+            note(d, &mut errors);
+            print_ok = false;
+        }
     }
     match (&print, cover) {
         (Ok(_), Some(Ok(c))) if print_ok => {
@@ -138,6 +151,14 @@ pub fn render_documents(site: &Site, templates: &Templates, sink: &dyn Sink) -> 
         errors,
         search,
     }
+}
+
+/// Appends document chunks to `/print/`, joined into one write.
+fn append_chunks(sink: &dyn Sink, chunks: Vec<String>) -> Result<(), Diagnostic> {
+    if chunks.is_empty() {
+        return Ok(());
+    }
+    sink.append(PRINT_PATH, chunks.concat().as_bytes())
 }
 
 /// The second part of [`render_site_into`]: overview pages, exports and
