@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Instructions executed by `smsdoc build` on a generated 1,000-document
-# handbook, counted by Valgrind (callgrind, no cache simulation). Unlike
-# wall or CPU time on a shared machine, the count repeats to within ~0.3%
-# run to run, so it can tell a 1% change from noise. It does not see the
-# kernel (file writes, page faults) or idle cores: confirm with
-# bench/history.py. See BENCHMARKS.md.
+# handbook, counted by Valgrind (callgrind, no cache simulation), with one
+# worker thread (with two, idle workers' spinning is counted too and the
+# count varies by ~3%). Unlike wall or CPU time on a shared machine, the
+# count repeats to within 0.1% run to run, so it can tell a 1% change
+# from noise. It does not see the kernel (file writes, page faults) or
+# idle cores: confirm with bench/history.py. See BENCHMARKS.md.
 #
 #   bash bench/instructions.sh                          # target/release/smsdoc
 #   bash bench/instructions.sh /tmp/old-smsdoc target/release/smsdoc
@@ -21,7 +22,7 @@ command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgri
 [ $# -gt 0 ] || set -- "$here/target/release/smsdoc"
 for bin in "$@"; do
   rm -rf "$work/instructions-out"
-  count=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+  count=$(RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
       "$bin" build --root "$corpus" --out "$work/instructions-out" --today 2026-11-24 -q \
       2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
   awk -v b="$bin" -v n="$count" 'BEGIN { printf "%-40s %8.1f M instructions\n", b, n / 1e6 }'

@@ -234,24 +234,14 @@ fn load_checked(g: &Global, config: Config, c: &CommonArgs, fail_on_warnings: bo
     let root = config.root.clone();
     let progress = Progress::new(g);
     progress.show("loading and checking documents…");
-    // Parsing the templates needs only the configuration: it runs beside
-    // the loading of the documents instead of after it, on one core.
-    let theme = config.clone();
-    let (site, templates) = rayon::join(|| load_site(g, config, c), || Templates::load(&theme));
-    let mut site = match site {
+    let mut site = match load_site(g, config, c) {
         Ok(s) => s,
         Err(code) => {
             progress.clear();
             return Checked::Stopped(code);
         }
     };
-    let templates = match templates {
-        Ok(t) => Some(t),
-        Err(d) => {
-            site.add_diagnostics(d);
-            None
-        }
-    };
+    let templates = load_templates(&mut site);
     progress.clear();
     // Template errors are among the findings, so they fail here too.
     match templates {
